@@ -1,0 +1,55 @@
+# Accord: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export ACCORD_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint install messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+## Serve the demo workspace on http://127.0.0.1:8000 (server and worker).
+run: $(STAMP)
+	$(BIN)/accord migrate --noinput
+	$(BIN)/accord collectstatic --noinput -v0
+	$(BIN)/accord demo --if-empty
+	@$(BIN)/accord worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/accord serve
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+## Lint, then the whole suite on SQLite, then on PostgreSQL when ACCORD_TEST_POSTGRES_URL is set.
+test: lint
+	$(BIN)/accord makemigrations --check --dry-run
+	$(BIN)/pytest -n 2
+	@if [ -n "$$ACCORD_TEST_POSTGRES_URL" ]; then \
+		echo "== PostgreSQL: $$ACCORD_TEST_POSTGRES_URL"; \
+		DATABASE_URL="$$ACCORD_TEST_POSTGRES_URL" $(BIN)/pytest -n 2 -m "not browser"; \
+	fi
+
+## Regenerate the Chinese catalogues of every app and compile them.
+messages: $(DEV_STAMP)
+	$(BIN)/python scripts/messages.py
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
+    path("accounts/", include("accord.accounts.urls")),
+    path("p/", include("accord.projects.urls")),
+    path("api/", include("accord.api.urls")),
+    path("admin/", admin.site.urls),
+]
