@@ -1,0 +1,129 @@
+"""Forms of the accounts pages; they parse input, the services write."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accord.accounts.choices import Language
+from accord.accounts.models import User, validate_timezone
+from accord.notifications.mail import email_queue_template
+
+# The zones most Accord teams and their clients work in; a user's saved zone is always offered.
+COMMON_TIME_ZONES = [
+    "UTC",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "Africa/Johannesburg",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+]
+
+
+def time_zone_choices(current: str | None = None) -> list[tuple[str, str]]:
+    zones = list(COMMON_TIME_ZONES)
+    if current and current not in zones and current in zoneinfo.available_timezones():
+        zones.append(current)
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class EmailAuthenticationForm(auth_forms.AuthenticationForm):
+    """Django's sign-in form, asking for the e-mail address the account is known by."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=150,
+        required=False,
+        help_text=_("The company or team you work for, shown next to your name."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        validators=[validate_timezone],
+        help_text=_("Dates and times are shown in this zone."),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "full_name": user.full_name,
+                "organisation": user.organisation,
+                "language": user.language,
+                "time_zone": user.time_zone,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices(user.time_zone)
+
+
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What uses the token, e.g. “nightly report script”."),
+    )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Queues the reset link through the mail worker, in the account holder's language."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        user = context["user"]
+        path = reverse(
+            "accounts:password-reset-confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        email_queue_template(
+            to=to_email,
+            template="accounts/email/password_reset",
+            context={
+                "user": user,
+                "reset_url": f"{settings.BASE_URL}{path}",
+                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            },
+            language=user.language,
+        )
