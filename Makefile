@@ -32,8 +32,8 @@ run: $(STAMP)
 	$(BIN)/accord serve
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts conftest.py
+	$(BIN)/ruff format --check src tests bench scripts conftest.py
 
 ## Lint, then the whole suite on SQLite, then on PostgreSQL when ACCORD_TEST_POSTGRES_URL is set.
 test: lint

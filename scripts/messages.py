@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,8 @@ ACCORD = Path(sys.executable).parent / "accord"
 
 
 def main() -> None:
-    env = {**os.environ, "ACCORD_DATA_DIR": os.environ.get("ACCORD_DATA_DIR", "/tmp/accord-msg")}
+    data_dir = os.environ.get("ACCORD_DATA_DIR") or tempfile.mkdtemp(prefix="accord-msg-")
+    env = {**os.environ, "ACCORD_DATA_DIR": data_dir}
     for locale in sorted(APPS.glob("*/locale")):
         app = locale.parent
         print(f"== {app.name}")
