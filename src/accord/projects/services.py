@@ -217,13 +217,16 @@ def membership_change(
 
 
 @transaction.atomic
-def membership_remove(*, actor: Any, membership: Membership) -> None:
+def membership_remove(
+    *, actor: Any, membership: Membership, expected_version: int | None = None
+) -> None:
     """Take a user out of a project; the last manager cannot be removed."""
     membership = (
         Membership.objects.select_for_update()
         .select_related("project", "user")
         .get(pk=membership.pk)
     )
+    _check_version(membership, expected_version)
     if membership.role == Role.MANAGER and not _managers_left(membership.project, membership):
         raise ApplicationError(
             _("A project needs at least one project manager. Make someone else manager first.")
@@ -420,7 +423,11 @@ def milestone_update(
 
 
 @transaction.atomic
-def milestone_delete(*, actor: Any, milestone: Milestone) -> None:
+def milestone_delete(
+    *, actor: Any, milestone: Milestone, expected_version: int | None = None
+) -> None:
+    milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
+    _check_version(milestone, expected_version)
     audit_record(
         actor=actor,
         action="milestone.deleted",
