@@ -6,7 +6,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from accord.notifications.models import OutgoingEmail
+from accord.notifications.models import EmailStatus, OutgoingEmail
 
 
 def email_queue(*, to: str, subject: str, body: str, html: str = "") -> OutgoingEmail:
@@ -26,3 +26,18 @@ def email_queue_template(
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
     return email_queue(to=to, subject=subject, body=body)
+
+
+@transaction.atomic
+def email_retry(*, email: OutgoingEmail) -> OutgoingEmail:
+    """Put a failed message back in the queue with a fresh set of attempts."""
+    from accord.notifications.tasks import deliver_email
+
+    email = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
+    if email.status != EmailStatus.FAILED:
+        return email
+    email.status = EmailStatus.QUEUED
+    email.attempts = 0
+    email.save(update_fields=["status", "attempts"])
+    transaction.on_commit(lambda: deliver_email.enqueue(email.pk))
+    return email

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -18,14 +19,15 @@ class OutgoingEmail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
-    html = models.TextField(blank=True)
+    html = models.TextField(_("HTML body"), blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

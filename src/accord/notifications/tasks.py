@@ -15,44 +15,85 @@ from accord.notifications.models import EmailStatus, OutgoingEmail
 
 log = logging.getLogger(__name__)
 
+# A worker that died while sending leaves the message "sending"; after this long another
+# attempt may take it over, so a crash delays mail instead of losing it.
+SENDING_LEASE = dt.timedelta(minutes=10)
+
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min … capped at one hour."""
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-@task()
-def deliver_email(email_id: int) -> str:
-    """Send one queued e-mail; on failure schedule another attempt until the limit."""
+def _claim(email_id: int) -> OutgoingEmail | None:
+    """Mark the message as being sent, so a second job for it does not send it twice."""
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.status != EmailStatus.QUEUED:
-            return "skipped"
-        email.attempts += 1
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email.to],
+        if email is None:
+            return None
+        now = timezone.now()
+        stale = (
+            email.status == EmailStatus.SENDING
+            and email.last_attempt_at is not None
+            and email.last_attempt_at < now - SENDING_LEASE
         )
-        if email.html:
-            message.attach_alternative(email.html, "text/html")
-        try:
-            message.send()
-        except Exception as exc:  # any transport failure: keep the mail, try later
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= settings.ACCORD_MAIL_MAX_ATTEMPTS:
-                email.status = EmailStatus.FAILED
-                log.error("Giving up on e-mail %s after %s attempts", email.pk, email.attempts)
-            email.save(update_fields=["attempts", "last_error", "status"])
+        if email.status != EmailStatus.QUEUED and not stale:
+            return None
+        email.status = EmailStatus.SENDING
+        email.attempts += 1
+        email.last_attempt_at = now
+        email.save(update_fields=["status", "attempts", "last_attempt_at"])
+        return email
+
+
+def _send(email: OutgoingEmail) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    message.send()
+
+
+def schedule_retry(email: OutgoingEmail) -> None:
+    """Enqueue the next attempt after the back-off delay (now, if the backend cannot defer)."""
+    backend = deliver_email.get_backend()
+    if backend.supports_defer:
+        run_after = timezone.now() + retry_delay(email.attempts)
+        deliver_email.using(run_after=run_after).enqueue(email.pk)
+    else:
+        log.warning("Task backend cannot defer jobs; e-mail %s stays queued", email.pk)
+
+
+@task()
+def deliver_email(email_id: int) -> str:
+    """Send one queued e-mail; on failure keep it and schedule another attempt, until
+    `ACCORD_MAIL_MAX_ATTEMPTS` attempts have failed and it is marked failed."""
+    email = _claim(email_id)
+    if email is None:
+        return "skipped"
+    # The mail server is contacted outside any transaction: a slow or unreachable server
+    # must not hold database locks.
+    try:
+        _send(email)
+    except Exception as exc:  # any transport failure: keep the mail, try later
+        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if email.attempts >= settings.ACCORD_MAIL_MAX_ATTEMPTS:
+            email.status = EmailStatus.FAILED
+            log.error("Giving up on e-mail %s after %s attempts", email.pk, email.attempts)
+        else:
+            email.status = EmailStatus.QUEUED
+            log.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
+        with transaction.atomic():
+            email.save(update_fields=["status", "last_error"])
             if email.status == EmailStatus.QUEUED:
-                run_after = timezone.now() + retry_delay(email.attempts)
-                transaction.on_commit(
-                    lambda: deliver_email.using(run_after=run_after).enqueue(email_id)
-                )
-            return "retry"
-        email.status = EmailStatus.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-        return "sent"
+                transaction.on_commit(lambda: schedule_retry(email))
+        return "failed" if email.status == EmailStatus.FAILED else "retry"
+    email.status = EmailStatus.SENT
+    email.sent_at = timezone.now()
+    email.last_error = ""
+    email.save(update_fields=["status", "sent_at", "last_error"])
+    return "sent"
