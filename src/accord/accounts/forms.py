@@ -10,6 +10,7 @@ from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accord.accounts import services
 from accord.accounts.choices import Language
 from accord.accounts.models import User, validate_timezone
 from accord.notifications.mail import email_queue_template
@@ -55,6 +56,28 @@ class EmailAuthenticationForm(auth_forms.AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case; the throttle counts them the same way.
+        return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form (old password, new password twice); the change goes through the service."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.user_password_set(
+            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The new password chosen from a reset link; saved through the service."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.user_password_set(
+            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )
 
 
 class ProfileForm(forms.Form):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,10 @@ def user_create(
     email = (email or "").strip().lower()
     if not email:
         raise ApplicationError(_("Enter an e-mail address."), field="email")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ApplicationError(_("Enter a valid e-mail address."), field="email") from exc
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError(_("An account with this e-mail address exists."), field="email")
     user = User.objects.create_user(email=email, password=password, full_name=full_name, **extra)
@@ -52,6 +58,22 @@ def user_update_preferences(*, actor: Any, user: User, **data: Any) -> User:
         audit_record(
             actor=actor, action="user.preferences_changed", target=user, before=old, after=new
         )
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, actor: Any, user: User, password: str) -> User:
+    """Set a new password (changed or reset); audited without the secret.
+
+    Sign-in lock-outs of the account are lifted: whoever proved control of the account
+    (old password or reset link) may sign in with the new password at once.
+    """
+    from axes.utils import reset as axes_reset
+
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_changed", target=user)
+    axes_reset(username=user.email)
     return user
 
 

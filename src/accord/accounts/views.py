@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +23,10 @@ from accord.accounts.choices import Language
 from accord.accounts.forms import (
     ApiTokenCreateForm,
     EmailAuthenticationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     ProfileForm,
+    SetPasswordForm,
 )
 from accord.accounts.models import ApiToken
 from accord.core.exceptions import ApplicationError
@@ -68,6 +71,7 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:profile")
     success_message = gettext_lazy("Your password has been changed.")
 
@@ -84,6 +88,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
     success_url = reverse_lazy("accounts:password-reset-complete")
 
 
@@ -121,7 +126,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             user.refresh_from_db()
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Your profile has been saved."))
+            # Say it in the language just chosen: that is the language of the next page.
+            with translation.override(user.language):
+                messages.success(request, _("Your profile has been saved."))
             response = redirect("accounts:profile")
             _remember_language(response, user.language)
             return response
