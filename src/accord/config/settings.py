@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "accord.projects.choices.ProjectStatus",
+        "MilestoneStatusEnum": "accord.projects.choices.MilestoneStatus",
+        "InvitationStatusEnum": "accord.projects.choices.InvitationStatus",
+        "RoleEnum": "accord.projects.choices.Role",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
