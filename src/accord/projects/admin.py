@@ -1,0 +1,39 @@
+"""Read-mostly admin for superusers; day-to-day changes go through the project pages."""
+
+from django.contrib import admin
+
+from accord.projects.models import Invitation, Membership, Milestone, Project
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+    fields = ["user", "role", "can_approve"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "client_name", "status", "start_date", "end_date"]
+    list_filter = ["status"]
+    search_fields = ["key", "name", "client_name"]
+    readonly_fields = ["key", "version", "created_at", "updated_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "due_date", "status", "visibility"]
+    list_filter = ["status", "visibility"]
+    search_fields = ["name", "project__key"]
+    list_select_related = ["project"]
+    readonly_fields = ["number", "version", "created_at", "updated_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "project", "role", "status", "expires_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "project__key"]
+    list_select_related = ["project"]
+    readonly_fields = ["token_digest", "invited_by", "accepted_by", "accepted_at"]

@@ -1,0 +1,208 @@
+"""Reads of projects, members, milestones and history, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from accord.core.models import AuditEvent
+from accord.projects.choices import InvitationStatus, MilestoneStatus, Role
+from accord.projects.models import Invitation, Membership, Milestone, Project
+
+# Readable words for the audit action codes; unknown codes are shown as they are.
+ACTION_LABELS: dict[str, Any] = {
+    "project.created": _("created the project"),
+    "project.updated": _("changed the project"),
+    "membership.added": _("added a member"),
+    "membership.changed": _("changed a member's role"),
+    "membership.removed": _("removed a member"),
+    "invitation.created": _("sent an invitation"),
+    "invitation.accepted": _("accepted an invitation"),
+    "invitation.revoked": _("revoked an invitation"),
+    "milestone.created": _("created a milestone"),
+    "milestone.updated": _("changed a milestone"),
+    "milestone.deleted": _("deleted a milestone"),
+}
+
+ROLE_ORDER = [Role.MANAGER, Role.MEMBER, Role.CLIENT, Role.VIEWER]
+OPEN_MILESTONE_STATES = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+# Projects ------------------------------------------------------------------------------------
+
+
+def project_list(*, user: Any) -> QuerySet[Project]:
+    """The user's projects (all of them for staff), each with the user's role as `my_role`."""
+    my_role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return Project.objects.visible_to(user).annotate(my_role=Subquery(my_role))
+
+
+def project_get(*, user: Any, key: str) -> Project:
+    """The project with that key, or 404 when it is unknown or the user may not see it."""
+    project = Project.objects.visible_to(user).filter(key=key.upper()).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+def membership_list(*, project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user")
+
+
+@dataclass
+class RoleGroup:
+    role: str
+    label: str
+    members: list[Membership]
+
+
+def members_by_role(*, project: Project) -> list[RoleGroup]:
+    """Members grouped by role, managers first; empty roles left out."""
+    groups: dict[str, list[Membership]] = {role: [] for role in ROLE_ORDER}
+    for membership in membership_list(project=project).order_by("user__full_name", "user__email"):
+        groups.setdefault(membership.role, []).append(membership)
+    return [
+        RoleGroup(role=role, label=str(Role(role).label), members=members)
+        for role, members in groups.items()
+        if members
+    ]
+
+
+def invitation_pending_list(*, project: Project) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        project=project, status=InvitationStatus.PENDING
+    ).select_related("invited_by")
+
+
+# Milestones ----------------------------------------------------------------------------------
+
+
+def milestone_list(*, user: Any, project: Project) -> QuerySet[Milestone]:
+    """The project's milestones the user may see (clients: shared ones only)."""
+    return Milestone.objects.visible_to(user).filter(project=project).select_related("project")
+
+
+def milestone_get(*, user: Any, project: Project, number: int) -> Milestone:
+    milestone = milestone_list(user=user, project=project).filter(number=number).first()
+    if milestone is None:
+        raise Http404
+    return milestone
+
+
+@dataclass
+class MilestoneSummary:
+    total: int
+    done: int
+    overdue: list[Milestone]
+    upcoming: list[Milestone]
+
+    @property
+    def next_due(self) -> Milestone | None:
+        return self.upcoming[0] if self.upcoming else None
+
+
+def milestone_summary(*, user: Any, project: Project, upcoming: int = 5) -> MilestoneSummary:
+    """Counts, overdue milestones and the next open ones, in one query."""
+    today = timezone.localdate()
+    milestones = list(milestone_list(user=user, project=project).order_by("due_date", "number"))
+    open_ones = [m for m in milestones if m.status in OPEN_MILESTONE_STATES]
+    return MilestoneSummary(
+        total=len(milestones),
+        done=sum(1 for m in milestones if m.status == MilestoneStatus.DONE),
+        overdue=[m for m in open_ones if m.due_date < today],
+        upcoming=[m for m in open_ones if m.due_date >= today][:upcoming],
+    )
+
+
+# History -------------------------------------------------------------------------------------
+
+
+def audit_event_list(*, user: Any, project: Project) -> QuerySet[AuditEvent]:
+    """The project's audit records the user may read, newest first."""
+    return (
+        AuditEvent.objects.visible_to(user)
+        .filter(project=project)
+        .select_related("actor", "target_type")
+        .order_by("-id")
+    )
+
+
+def audit_events_of(*, user: Any, target: Any) -> QuerySet[AuditEvent]:
+    """The audit records about one object, newest first."""
+    return (
+        AuditEvent.objects.visible_to(user)
+        .filter(target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk))
+        .select_related("actor", "target_type")
+        .order_by("-id")
+    )
+
+
+def audit_actor_choices(*, project: Project) -> QuerySet:
+    """People who appear in the project's history, for the actor filter."""
+    actors = AuditEvent.objects.filter(project=project, actor__isnull=False).values("actor")
+    return get_user_model().objects.filter(pk__in=actors).order_by("full_name", "email")
+
+
+@dataclass
+class FieldChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+def _display(field: Any, value: Any) -> str:
+    """A stored before/after value in words: choice labels, yes/no, dates in the locale."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field is not None:
+        choices = dict(getattr(field, "flatchoices", None) or [])
+        if value in choices:
+            return str(choices[value])
+        if field.get_internal_type() == "DateField" and isinstance(value, str):
+            try:
+                return date_format(dt.date.fromisoformat(value))
+            except ValueError:
+                return value
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def field_changes(event: AuditEvent) -> list[FieldChange]:
+    """The changed fields of an audit record, labelled in the user's language."""
+    model = event.target_type.model_class() if event.target_type_id else None
+    result = []
+    for name, before, after in event.changed_fields:
+        field = None
+        label = name
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:  # a field removed since the record was written
+                field = None
+            else:
+                if field.is_relation:
+                    # Related objects are named in the record's object label already.
+                    continue
+                label = str(getattr(field, "verbose_name", name))
+        result.append(FieldChange(name, label, _display(field, before), _display(field, after)))
+    return result
