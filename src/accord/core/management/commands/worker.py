@@ -30,6 +30,10 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         # Production defaults: no code reloading, and all of Accord's queues.
         parser.set_defaults(reload=False)
+        # The backend is checked in handle(), with an explanation instead of a usage error.
+        for action in parser._actions:
+            if action.dest == "backend_name":
+                action.type = str
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = task_backends[options.get("backend_name") or DEFAULT_TASK_BACKEND_ALIAS]
