@@ -276,6 +276,15 @@ def invitation_create(
             language=user.language,
         )
         return membership
+    pending_exists = Invitation.objects.filter(
+        project=project, email=email, status=InvitationStatus.PENDING
+    ).exists()
+    if pending_exists:
+        # Checked before model validation, whose constraint message names no field.
+        raise ApplicationError(
+            _("%(email)s already has a pending invitation to this project.") % {"email": email},
+            field="email",
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         project=project,
