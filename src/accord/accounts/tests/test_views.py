@@ -350,6 +350,7 @@ class TokenViewTests(BaseTestCase):
         self.assertTrue(plain.startswith(f"acc_{token.prefix}_"))
         self.assertNotIn(plain, str(list(ApiToken.objects.values())))
         self.assertContains(r, "It is shown only this once")
+        self.assertContains(r, 'data-copy-target="new-token"')
         # The next visit lists the token but never its secret.
         r = self.client.get(self.url)
         self.assertContains(r, "Nightly report")
