@@ -32,6 +32,14 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+if "PYTEST_VERSION" in os.environ:
+    # pytest-django loads settings before the root conftest.py runs, so a pytest session
+    # (pytest sets PYTEST_VERSION) is a test run here, with its own throw-away data folder.
+    import tempfile
+
+    os.environ["ACCORD_TESTING"] = "1"
+    os.environ.setdefault("ACCORD_DATA_DIR", tempfile.mkdtemp(prefix="accord-test-"))
+
 DATA_DIR = Path(os.environ.get("ACCORD_DATA_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = env_bool("ACCORD_DEBUG")
