@@ -166,6 +166,7 @@ class FieldChange:
     label: str
     before: str
     after: str
+    kind: str  # "added" (a creation), "removed" (a deletion) or "changed"
 
 
 def _display(field: Any, value: Any) -> str:
@@ -190,6 +191,7 @@ def _display(field: Any, value: Any) -> str:
 def field_changes(event: AuditEvent) -> list[FieldChange]:
     """The changed fields of an audit record, labelled in the user's language."""
     model = event.target_type.model_class() if event.target_type_id else None
+    kind = "added" if not event.before else "removed" if not event.after else "changed"
     result = []
     for name, before, after in event.changed_fields:
         field = None
@@ -204,5 +206,7 @@ def field_changes(event: AuditEvent) -> list[FieldChange]:
                     # Related objects are named in the record's object label already.
                     continue
                 label = str(getattr(field, "verbose_name", name))
-        result.append(FieldChange(name, label, _display(field, before), _display(field, after)))
+        result.append(
+            FieldChange(name, label, _display(field, before), _display(field, after), kind)
+        )
     return result
