@@ -1,1 +1,26 @@
-urlpatterns: list = []
+"""The REST API: `/api/v1/` (resources), `/api/schema/` (OpenAPI 3) and `/api/docs/`.
+
+Each app keeps its routes in `<app>/api/urls.py` (a `router` for viewsets, `urlpatterns` for
+other views); they are gathered here under one root.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accord.accounts.api import urls as accounts_api
+from accord.api.views import ApiRouter
+from accord.core.api import urls as core_api
+from accord.projects.api import urls as projects_api
+
+app_name = "api"
+
+router = ApiRouter(extra_root_links={"me": "me"})
+for app_urls in (projects_api, core_api):
+    router.registry.extend(app_urls.router.registry)
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/", include(accounts_api.urlpatterns)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

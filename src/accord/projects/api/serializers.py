@@ -1,0 +1,121 @@
+"""Input and output shapes of projects, memberships, milestones and invitations.
+
+Output serializers are read-only; input serializers only parse and type-check, the services
+enforce the rules (and name the field at fault when they refuse).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api import texts
+from accord.projects.choices import Role
+from accord.projects.models import Invitation, Membership, Milestone, Project
+
+# Projects ------------------------------------------------------------------------------------
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    my_role = serializers.SerializerMethodField(help_text=texts.MY_ROLE_HELP)
+
+    class Meta:
+        model = Project
+        fields = [
+            "key", "name", "client_name", "description", "start_date", "end_date", "status",
+            "objectives", "values", "my_role", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
+    def get_my_role(self, project: Project) -> str | None:
+        return getattr(project, "my_role", None)
+
+
+class ProjectCreateSerializer(serializers.ModelSerializer):
+    # The service upper-cases the key before validating it, so "acme" becomes ACME.
+    key = serializers.CharField(max_length=10, help_text=texts.PROJECT_KEY_HELP)
+
+    class Meta:
+        model = Project
+        fields = [
+            "key", "name", "client_name", "description", "start_date", "end_date", "status",
+            "objectives", "values",
+        ]  # fmt: skip
+
+
+class ProjectUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            "name", "client_name", "description", "start_date", "end_date", "status",
+            "objectives", "values",
+        ]  # fmt: skip
+
+
+# Memberships and invitations -----------------------------------------------------------------
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "can_approve", "version", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MemberInviteSerializer(serializers.Serializer):
+    """Someone to add by e-mail: added at once when they have an account, else invited."""
+
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+    can_approve = serializers.BooleanField(default=False, help_text=texts.CAN_APPROVE_HELP)
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    can_approve = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(texts.NOTHING_TO_CHANGE)
+        return attrs
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    invited_by = UserSummarySerializer(read_only=True, allow_null=True)
+    is_expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id", "email", "role", "can_approve", "status", "invited_by", "expires_at",
+            "is_expired", "accepted_at", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+# Milestones ----------------------------------------------------------------------------------
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True, help_text=texts.ITEM_KEY_HELP)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "key", "number", "name", "description", "due_date", "status", "visibility",
+            "is_overdue", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MilestoneInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["name", "description", "due_date", "status", "visibility"]
