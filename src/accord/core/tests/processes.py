@@ -22,10 +22,12 @@ def free_port() -> int:
 
 def accord_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a production install whose data folder is `data_dir` (SQLite)."""
+    # Without the test-run markers (settings treat a pytest session as a test run).
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"ACCORD_TESTING", "DATABASE_URL", "ACCORD_DEBUG"}
+        and not k.startswith("PYTEST_")
     }
     env["ACCORD_DATA_DIR"] = str(data_dir)
     env.update(extra)

@@ -1,0 +1,151 @@
+"""Backup and restore: a round trip into a fresh data folder, and the refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accord.core.backup import BackupError, backup_create, backup_restore, read_manifest, sha256_of
+from accord.core.demo import demo_load
+from accord.core.models import AuditEvent
+from accord.core.tests.processes import accord
+
+COUNTS_SCRIPT = (
+    "import json; from accord.core.backup import row_counts; print(json.dumps(row_counts()))"
+)
+
+
+def counts_in(data_dir: Path) -> dict[str, int]:
+    output = accord(data_dir, "shell", "-v", "0", "-c", COUNTS_SCRIPT).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_round_trip_into_a_fresh_data_folder(tmp_path) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    accord(source, "migrate", "--noinput", "-v0")
+    accord(source, "demo")
+    (source / "files" / "documents").mkdir(parents=True)
+    (source / "files" / "documents" / "需求说明.txt").write_text("客户确认版 v3\n")
+    archive = tmp_path / "accord.tar.gz"
+
+    made = accord(source, "backup", "--output", str(archive))
+    restored = accord(target, "restore", str(archive))
+    verified = accord(target, "verify")
+
+    assert "Backup written to" in made.stdout
+    assert "audit chains verified" in restored.stdout
+    assert "OK      audit" in verified.stdout
+    before = counts_in(source)
+    after = counts_in(target)
+    assert after == before
+    assert after["core.auditevent"] > 30
+    assert after["projects.project"] == 2
+    restored_file = target / "files" / "documents" / "需求说明.txt"
+    assert restored_file.read_text() == "客户确认版 v3\n"
+    # The demo logins work in the restored copy.
+    login = accord(
+        target,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from accord.accounts.models import User; "
+        "print(User.objects.get(email='pm@demo.accord').check_password('accord-demo'))",
+    )
+    assert login.stdout.strip() == "True"
+
+
+def test_restore_refuses_a_data_folder_in_use(tmp_path) -> None:
+    source = tmp_path / "source"
+    accord(source, "migrate", "--noinput", "-v0")
+    accord(source, "demo")
+    archive = tmp_path / "accord.tar.gz"
+    accord(source, "backup", "--output", str(archive))
+
+    result = accord(source, "restore", str(archive), check=False)
+
+    assert result.returncode == 1
+    assert "Refusing to restore: the database is not empty" in result.stderr
+    assert "accounts.user (10)" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+class TestInProcess:
+    def test_manifest_lists_counts_and_checksums(self, tmp_path, settings) -> None:
+        settings.MEDIA_ROOT = tmp_path / "files"
+        (tmp_path / "files").mkdir()
+        (tmp_path / "files" / "a.txt").write_bytes(b"alpha")
+        demo_load()
+        archive = tmp_path / "b.tar.gz"
+
+        manifest = backup_create(output=archive)
+
+        assert manifest == read_manifest(archive)
+        assert manifest["format_version"] == 1
+        assert manifest["counts"]["core.auditevent"] == AuditEvent.objects.count()
+        assert manifest["members"]["files/a.txt"]["sha256"] == sha256_of(tmp_path / "files/a.txt")
+        with tarfile.open(archive) as tar:
+            data = tar.extractfile("data.json").read()
+            names = tar.getnames()
+        assert sorted(names) == ["data.json", "files/a.txt", "manifest.json"]
+        rows = json.loads(data)
+        event = next(r for r in rows if r["model"] == "core.auditevent")
+        stored = AuditEvent.objects.get(pk=event["pk"]).created_at
+        # Times keep their microseconds: audit hashes cover them.
+        assert event["fields"]["created_at"].startswith(stored.isoformat()[:26])
+
+    def test_restore_refuses_a_database_in_use(self, tmp_path) -> None:
+        demo_load()
+        archive = tmp_path / "b.tar.gz"
+        backup_create(output=archive)
+
+        with pytest.raises(BackupError, match="the database is not empty"):
+            backup_restore(archive_path=archive)
+
+    def test_restore_refuses_a_files_folder_in_use(self, tmp_path, settings) -> None:
+        archive = tmp_path / "b.tar.gz"
+        backup_create(output=archive)
+        settings.MEDIA_ROOT = tmp_path / "files"
+        (tmp_path / "files").mkdir()
+        (tmp_path / "files" / "old.txt").write_text("x")
+
+        with pytest.raises(BackupError, match=r"files folder .* is not empty"):
+            backup_restore(archive_path=archive)
+
+    def test_restore_refuses_a_damaged_archive(self, tmp_path) -> None:
+        archive = tmp_path / "b.tar.gz"
+        backup_create(output=archive)
+        damaged = tmp_path / "damaged.tar.gz"
+        with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
+            for member in source.getmembers():
+                content = source.extractfile(member).read()
+                if member.name == "data.json":
+                    content = content.replace(b"[", b"[ ", 1)
+                member.size = len(content)
+                target.addfile(member, io.BytesIO(content))
+
+        with pytest.raises(BackupError, match=r"data\.json does not match its checksum"):
+            backup_restore(archive_path=damaged)
+
+    def test_restore_rejects_a_file_that_is_not_a_backup(self, tmp_path) -> None:
+        other = tmp_path / "other.tar.gz"
+        with tarfile.open(other, "w:gz") as tar:
+            tar.addfile(tarfile.TarInfo("readme.txt"), io.BytesIO(b""))
+
+        with pytest.raises(BackupError, match="not an Accord backup"):
+            backup_restore(archive_path=other)
+
+    def test_backup_command_refuses_to_overwrite(self, tmp_path) -> None:
+        from django.core.management.base import CommandError
+
+        archive = tmp_path / "b.tar.gz"
+        archive.write_text("keep me")
+
+        with pytest.raises(CommandError, match="exists already"):
+            call_command("backup", "--output", str(archive))
+        assert archive.read_text() == "keep me"
