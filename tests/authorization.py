@@ -1,0 +1,349 @@
+"""Machinery of the authorization walk: every route of the project, the personas' world and
+the outcomes a persona may get.
+
+The table itself lives in `test_authorization_walk.py`; this module only knows how to find
+routes, build the shared world once and judge a response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Personas in the order their test cases are listed. `anonymous` has no user.
+PERSONAS = ("anonymous", "mallory", "carol", "dave", "bob", "vera", "alice", "staff")
+# Only the admin rule also asks a superuser.
+ADMIN_PERSONAS = (*PERSONAS, "root")
+
+# The sign-in wall: a redirect to the login page for pages, 401 or 403 for the API.
+LOGIN = "login"
+UNKNOWN_KEY = "NOPE"
+UNKNOWN_NUMBER = 9999
+
+# Marker texts planted in objects a persona must never see.
+INTERNAL_MARKER = "INTERNAL-SECRET-milestone"
+SHARED_MARKER = "SHARED-ACME-milestone"
+EVIL_MARKER = "EVIL-SECRET-project"
+EVIL_ITEM_MARKER = "EVIL-SECRET-milestone"
+ACME_NAME = "Customer portal"
+INVITEE_EMAIL = "invitee-acme@example.com"
+
+ALL_ACME = (ACME_NAME, SHARED_MARKER, INTERNAL_MARKER, INVITEE_EMAIL)
+ALL_EVIL = (EVIL_MARKER, EVIL_ITEM_MARKER)
+FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
+    "anonymous": ALL_ACME + ALL_EVIL,
+    "mallory": ALL_ACME,
+    "carol": (INTERNAL_MARKER, INVITEE_EMAIL, *ALL_EVIL),
+    "dave": (INTERNAL_MARKER, INVITEE_EMAIL, *ALL_EVIL),
+    "bob": ALL_EVIL,
+    "vera": ALL_EVIL,
+    "alice": ALL_EVIL,
+    "staff": (),
+    "root": (),
+}
+
+
+# Routes --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One named route of the URL configuration (the admin site counts as one route)."""
+
+    name: str
+    pattern: str
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def _excluded(pattern: str) -> bool:
+    """Static and media files are served by WhiteNoise or the web server, not by views."""
+    prefixes = [settings.STATIC_URL, getattr(settings, "MEDIA_URL", "")]
+    return any(p and pattern.startswith(p.strip("/") + "/") for p in prefixes)
+
+
+def _walk(patterns: list[Any], prefix: str, namespace: str | None) -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            inner = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            pattern = prefix + str(entry.pattern)
+            name = entry.name
+            if name is None:
+                yield f"<unnamed route {pattern}>", pattern
+            else:
+                yield (f"{namespace}:{name}" if namespace else name), pattern
+
+
+def project_routes() -> list[Route]:
+    """Every route once by name, in URL configuration order; the admin site as `admin`."""
+    routes: dict[str, Route] = {}
+    for name, pattern in _walk(get_resolver().url_patterns, "", None):
+        if _excluded(pattern):
+            continue
+        if name.startswith("admin:") or pattern.startswith("admin/"):
+            name = "admin"
+        # Format-suffix variants of DRF routes repeat a name: the first pattern stands for all.
+        routes.setdefault(name, Route(name=name, pattern=pattern))
+    return list(routes.values())
+
+
+# Expectations --------------------------------------------------------------------------------
+
+Outcome = str | frozenset[int]
+
+
+def outcome(value: int | tuple[int, ...] | str) -> Outcome:
+    if isinstance(value, str):
+        return value
+    return frozenset(value if isinstance(value, tuple) else (value,))
+
+
+def roles(
+    *,
+    anonymous: Any = LOGIN,
+    mallory: Any = 404,
+    carol: Any = 200,
+    dave: Any = None,
+    bob: Any = 200,
+    vera: Any = None,
+    alice: Any = 200,
+    staff: Any = 200,
+) -> dict[str, Outcome]:
+    """What each persona gets; dave defaults to carol (both clients), vera to bob."""
+    values = {
+        "anonymous": anonymous,
+        "mallory": mallory,
+        "carol": carol,
+        "dave": carol if dave is None else dave,
+        "bob": bob,
+        "vera": bob if vera is None else vera,
+        "alice": alice,
+        "staff": staff,
+    }
+    return {persona: outcome(value) for persona, value in values.items()}
+
+
+def everyone(value: Any) -> dict[str, Outcome]:
+    return dict.fromkeys(PERSONAS, outcome(value))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How to reach a route and what every persona gets from it.
+
+    `get` is the outcome of a GET per persona. `writes` lists the unsafe methods to try with an
+    empty body: personas in `writers` must not be refused (401/403/404/405 or the sign-in
+    wall); everyone else must be refused and nothing may change. `unknown` gives the arguments
+    of an object that does not exist: a 404 for a hidden object must look exactly like it.
+    """
+
+    get: dict[str, Outcome]
+    kwargs: Callable[[Any], dict[str, Any]] | None = None
+    writes: tuple[str, ...] = ()
+    writers: frozenset[str] = frozenset()
+    unknown: Callable[[Any], dict[str, Any]] | None = None
+    variant: str = ""
+    query: str = ""
+    # Marker texts this route may show to everyone who reaches it (e.g. an invitation link
+    # names its project to whoever holds it).
+    reveals: tuple[str, ...] = ()
+    # Persona-specific argument builders, e.g. a route that shows one's own token.
+    kwargs_for: Callable[[Any, str], dict[str, Any]] | None = field(default=None)
+
+    def url_kwargs(self, world: Any, persona: str) -> dict[str, Any]:
+        if self.kwargs_for is not None:
+            return self.kwargs_for(world, persona)
+        return self.kwargs(world) if self.kwargs else {}
+
+    def unknown_kwargs(self, world: Any, persona: str) -> dict[str, Any] | None:
+        if self.unknown is not None:
+            return self.unknown(world)
+        found = self.url_kwargs(world, persona)
+        for name in ("key", "project_key"):
+            if name in found:
+                return {**found, name: UNKNOWN_KEY}
+        return None
+
+
+def writers(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# Judging responses ---------------------------------------------------------------------------
+
+REFUSED = frozenset({401, 403, 404, 405})
+
+
+def is_login_wall(response: Any, route: Route) -> bool:
+    if route.is_api:
+        return response.status_code in (401, 403)
+    login = settings.LOGIN_URL
+    if not login.startswith("/"):
+        from django.urls import reverse
+
+        login = reverse(login)
+    return response.status_code == 302 and response["Location"].startswith(login + "?next=")
+
+
+def describe(response: Any) -> str:
+    where = response.get("Location", "")
+    return f"{response.status_code}{' → ' + where if where else ''}"
+
+
+def matches(response: Any, expected: Outcome, route: Route) -> bool:
+    if expected == LOGIN:
+        return is_login_wall(response, route)
+    assert isinstance(expected, frozenset)
+    return response.status_code in expected
+
+
+def body_text(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return ""
+    text = response.content.decode(errors="replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        # JSON escapes non-ASCII text; compare markers against the decoded document.
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text + "\n" + response.get("Location", "")
+
+
+_CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")|("csrfToken": ")[^"]*(")')
+
+
+def normalised(response: Any, url: str) -> str:
+    """A response body without the request path and the per-request CSRF token."""
+    text = body_text(response).replace(url, "<url>")
+    return _CSRF.sub(lambda m: "".join(g for g in m.groups() if g), text)
+
+
+# The world -----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The personas of `accord.core.testing` plus the objects the table's URLs point at."""
+
+    personas: Any
+    users: dict[str, Any]
+    tokens: dict[str, str]
+    token_objects: dict[str, Any]
+    shared: Any
+    internal: Any
+    evil_milestone: Any
+    membership: Any
+    invitation: Any
+    invitation_token: str
+    audit_event: Any
+
+    @property
+    def project(self) -> Any:
+        return self.personas.project
+
+    @property
+    def other_project(self) -> Any:
+        return self.personas.other_project
+
+
+def build_world() -> World:
+    """Create the personas and the objects every persona's URLs point at (through services,
+    so their audit records exist and carry the markers too)."""
+    from accord.accounts.services import api_token_create
+    from accord.accounts.tokens import digest_of
+    from accord.core.choices import Visibility
+    from accord.core.models import AuditEvent
+    from accord.core.testing import make_personas
+    from accord.projects import services as project_services
+    from accord.projects.choices import Role
+    from accord.projects.models import Invitation
+
+    personas = make_personas()
+    alice, mallory = personas.alice, personas.mallory
+    project_services.project_update(
+        actor=mallory, project=personas.other_project, data={"name": EVIL_MARKER}
+    )
+    shared = project_services.milestone_create(
+        actor=alice, project=personas.project, name=SHARED_MARKER, due_date=dt.date(2026, 6, 30)
+    )
+    internal = project_services.milestone_create(
+        actor=alice,
+        project=personas.project,
+        name=INTERNAL_MARKER,
+        due_date=dt.date(2026, 7, 31),
+        visibility=Visibility.INTERNAL,
+    )
+    evil_milestone = project_services.milestone_create(
+        actor=mallory,
+        project=personas.other_project,
+        name=EVIL_ITEM_MARKER,
+        due_date=dt.date(2026, 8, 31),
+    )
+    # A known token, so the acceptance link can be built; the service keeps only its digest.
+    invitation_token = "walk-invitation-token-0123456789abcdefghijklmnop"
+    invitation = Invitation.objects.create(
+        project=personas.project,
+        email=INVITEE_EMAIL,
+        role=Role.MEMBER,
+        token_digest=digest_of(invitation_token),
+        invited_by=alice,
+        expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+    )
+    root = type(alice).objects.create_superuser(
+        email="root@example.com", password="walk-root-password", full_name="Root"
+    )
+    users = {name: getattr(personas, name) for name in PERSONAS if name != "anonymous"}
+    users["root"] = root
+    tokens, token_objects = {}, {}
+    for name, user in users.items():
+        token_objects[name], tokens[name] = api_token_create(user=user, name="walk")
+    membership = personas.project.memberships.get(user=personas.bob)
+    audit_event = AuditEvent.objects.filter(project_id=personas.project.pk).order_by("pk").last()
+    return World(
+        personas=personas,
+        users=users,
+        tokens=tokens,
+        token_objects=token_objects,
+        shared=shared,
+        internal=internal,
+        evil_milestone=evil_milestone,
+        membership=membership,
+        invitation=invitation,
+        invitation_token=invitation_token,
+        audit_event=audit_event,
+    )
+
+
+def fingerprint() -> tuple[Any, ...]:
+    """Everything a write could change, cheaply: audit trail length and row versions."""
+    from django.contrib.auth import get_user_model
+
+    from accord.accounts.models import ApiToken
+    from accord.core.models import AuditEvent
+    from accord.projects.models import Invitation, Membership, Milestone, Project
+
+    return (
+        AuditEvent.objects.count(),
+        tuple(Project.objects.order_by("pk").values_list("pk", "version")),
+        tuple(Membership.objects.order_by("pk").values_list("pk", "version", "role")),
+        tuple(Milestone.objects.order_by("pk").values_list("pk", "version")),
+        tuple(Invitation.objects.order_by("pk").values_list("pk", "status")),
+        tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        tuple(
+            get_user_model()
+            .objects.order_by("pk")
+            .values_list("pk", "password", "language", "full_name", "is_active")
+        ),
+    )

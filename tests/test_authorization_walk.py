@@ -1,0 +1,412 @@
+"""Every route of Accord, asked by every persona: each gets exactly what the role allows.
+
+The walk reads the URL configuration itself, so a new route that is not in TABLE below fails
+with a message naming it. Outsiders get the same 404 as for an unknown project; client users
+see shared content only; no response carries the marker text of an object the persona may not
+see. The world is built once per module inside a transaction that is rolled back at the end;
+each case runs in its own savepoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+
+from tests.authorization import (
+    ACME_NAME,
+    ADMIN_PERSONAS,
+    FORBIDDEN_TEXT,
+    INVITEE_EMAIL,
+    LOGIN,
+    PERSONAS,
+    REFUSED,
+    UNKNOWN_NUMBER,
+    Route,
+    Rule,
+    World,
+    body_text,
+    build_world,
+    describe,
+    everyone,
+    fingerprint,
+    is_login_wall,
+    matches,
+    normalised,
+    outcome,
+    project_routes,
+    roles,
+    writers,
+)
+
+SIGNED_IN = writers(*(p for p in PERSONAS if p != "anonymous"))
+EVERYONE = writers(*PERSONAS)
+
+# Personal pages: every signed-in user has one, anonymous visitors meet the sign-in wall.
+PERSONAL = roles(mallory=200)
+# Public pages: anyone, signed in or not.
+PUBLIC = everyone(200)
+
+
+def _alice_token(world: World) -> dict[str, Any]:
+    return {"pk": world.token_objects["alice"].pk}
+
+
+def _reset_link(world: World) -> dict[str, Any]:
+    return {"uidb64": "MQ", "token": "bad-token-for-the-walk"}
+
+
+def _invitation_link(world: World) -> dict[str, Any]:
+    return {"token": world.invitation_token}
+
+
+def _acme(world: World) -> dict[str, Any]:
+    return {"key": "ACME"}
+
+
+def _bobs_membership(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "pk": world.membership.pk}
+
+
+def _pending_invitation(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "pk": world.invitation.pk}
+
+
+def _shared(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": world.shared.number}
+
+
+def _internal(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": world.internal.number}
+
+
+def _no_milestone(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _api_project(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME"}
+
+
+def _api_membership(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "id": world.membership.pk}
+
+
+def _api_invitation(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "id": world.invitation.pk}
+
+
+def _api_shared(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": world.shared.number}
+
+
+def _api_internal(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": world.internal.number}
+
+
+def _api_no_milestone(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _api_audit_record(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "id": world.audit_event.pk}
+
+
+# Outcome shapes shared by many routes.
+PROJECT_READ = roles()  # everyone in ACME and staff; outsiders 404
+INTERNAL_READ = roles(carol=404)  # clients: as if it did not exist
+MANAGE = roles(carol=403, bob=403, staff=403)  # the project manager only
+EDIT = roles(carol=403, vera=403, staff=403)  # the team: manager and members
+EDIT_INTERNAL = roles(carol=404, vera=403, staff=403)
+POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
+CREATORS = writers("alice", "mallory", "staff")  # staff and people who manage a project
+MANAGER = writers("alice")
+TEAM = writers("alice", "bob")
+API_SIGNED_IN = roles(mallory=200)
+
+# The authorization table: route name → the rules its URLs follow. Keep it in URL order.
+TABLE: dict[str, list[Rule]] = {
+    "home": [Rule(get=everyone(302))],
+    # Accounts ---------------------------------------------------------------------------------
+    "accounts:login": [Rule(get=roles(anonymous=200, mallory=302, carol=302, bob=302, alice=302,
+                                      staff=302))],
+    "accounts:logout": [Rule(get=everyone(405), writes=("POST",), writers=EVERYONE)],
+    "accounts:language": [Rule(get=everyone(405), writes=("POST",), writers=EVERYONE)],
+    "accounts:profile": [Rule(get=PERSONAL, writes=("POST",), writers=SIGNED_IN)],
+    "accounts:tokens": [Rule(get=PERSONAL, writes=("POST",), writers=SIGNED_IN)],
+    "accounts:token-revoke": [
+        Rule(
+            variant="someone-elses",
+            get=roles(mallory=404, carol=404, bob=404, staff=404),
+            kwargs=_alice_token,
+            writes=("POST",),
+            writers=MANAGER,
+        )
+    ],
+    "accounts:password-change": [Rule(get=PERSONAL, writes=("POST",), writers=SIGNED_IN)],
+    "accounts:password-reset": [Rule(get=PUBLIC)],
+    "accounts:password-reset-done": [Rule(get=PUBLIC)],
+    "accounts:password-reset-confirm": [Rule(get=PUBLIC, kwargs=_reset_link)],
+    "accounts:password-reset-complete": [Rule(get=PUBLIC)],
+    # Projects ---------------------------------------------------------------------------------
+    "projects:list": [Rule(get=PERSONAL)],
+    "projects:create": [
+        Rule(get=roles(mallory=200, carol=403, bob=403), writes=("POST",), writers=CREATORS)
+    ],
+    "projects:invitation-accept": [
+        # The link itself is the credential: whoever holds it may read and use it.
+        Rule(get=PUBLIC, kwargs=_invitation_link, writes=("POST",), writers=EVERYONE,
+             reveals=(ACME_NAME, INVITEE_EMAIL)),
+        Rule(variant="unknown-token", get=everyone(404), kwargs=lambda w: {"token": "no-such"}),
+    ],
+    "projects:overview": [Rule(get=PROJECT_READ, kwargs=_acme)],
+    "projects:settings": [Rule(get=MANAGE, kwargs=_acme, writes=("POST",), writers=MANAGER)],
+    "projects:history": [Rule(get=INTERNAL_READ, kwargs=_acme)],
+    "projects:members": [Rule(get=PROJECT_READ, kwargs=_acme)],
+    "projects:member-invite": [
+        Rule(get=POST_ONLY, kwargs=_acme, writes=("POST",), writers=MANAGER)
+    ],
+    "projects:member-change": [
+        Rule(get=POST_ONLY, kwargs=_bobs_membership, writes=("POST",), writers=MANAGER)
+    ],
+    "projects:member-remove": [
+        Rule(get=MANAGE, kwargs=_bobs_membership, writes=("POST",), writers=MANAGER)
+    ],
+    "projects:invitation-revoke": [
+        Rule(get=POST_ONLY, kwargs=_pending_invitation, writes=("POST",), writers=MANAGER)
+    ],
+    "projects:milestones": [Rule(get=PROJECT_READ, kwargs=_acme)],
+    "projects:milestone-create": [
+        Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)
+    ],
+    "projects:milestone-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_shared),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_internal, unknown=_no_milestone),
+    ],
+    "projects:milestone-edit": [
+        Rule(variant="shared", get=EDIT, kwargs=_shared, writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_internal, unknown=_no_milestone,
+             writes=("POST",), writers=TEAM),
+    ],
+    "projects:milestone-delete": [
+        Rule(variant="shared", get=EDIT, kwargs=_shared, writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_internal, unknown=_no_milestone,
+             writes=("POST",), writers=TEAM),
+    ],
+    # API --------------------------------------------------------------------------------------
+    "api:api-root": [Rule(get=API_SIGNED_IN)],
+    "api:me": [Rule(get=API_SIGNED_IN, writes=("PATCH",), writers=SIGNED_IN)],
+    "api:project-list": [Rule(get=API_SIGNED_IN, writes=("POST",), writers=CREATORS)],
+    "api:project-detail": [
+        Rule(get=PROJECT_READ, kwargs=_acme, writes=("PATCH", "PUT"), writers=MANAGER)
+    ],
+    "api:project-membership-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project,
+             writes=("POST",), writers=MANAGER)
+    ],
+    "api:project-membership-detail": [
+        Rule(get=PROJECT_READ, kwargs=_api_membership,
+             writes=("PATCH", "DELETE"), writers=MANAGER)
+    ],
+    "api:project-milestone-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project,
+             writes=("POST",), writers=TEAM)
+    ],
+    "api:project-milestone-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_shared,
+             writes=("PATCH", "DELETE"), writers=TEAM),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_internal,
+             unknown=_api_no_milestone, writes=("PATCH", "DELETE"), writers=TEAM),
+    ],
+    "api:project-invitation-list": [
+        Rule(get=MANAGE, kwargs=_api_project,
+             writes=("POST",), writers=MANAGER)
+    ],
+    "api:project-invitation-detail": [
+        Rule(get=MANAGE, kwargs=_api_invitation,)
+    ],
+    "api:project-invitation-revoke": [
+        Rule(get=roles(carol=403, bob=403, alice=405, staff=403), kwargs=_api_invitation,
+             writes=("POST",), writers=MANAGER)
+    ],
+    "api:project-audit-record-list": [
+        Rule(get=INTERNAL_READ, kwargs=_api_project,)
+    ],
+    "api:project-audit-record-detail": [
+        Rule(get=INTERNAL_READ, kwargs=_api_audit_record,)
+    ],
+    # The schema and its docs page describe the API, not anyone's data: public.
+    "api:schema": [Rule(get=PUBLIC)],
+    "api:docs": [Rule(get=PUBLIC)],
+}  # fmt: skip
+
+ROUTES = project_routes()
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for route in ROUTES:
+        if route.name == "admin":
+            continue
+        rules = TABLE.get(route.name)
+        if rules is None:
+            cases.append(pytest.param(route, None, "-", id=f"{route.name}-UNLISTED"))
+            continue
+        for rule in rules:
+            label = f"{route.name}[{rule.variant}]" if rule.variant else route.name
+            for persona in PERSONAS:
+                cases.append(pytest.param(route, rule, persona, id=f"{label}-{persona}"))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """The personas and their objects, created once and rolled back after the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def walk(world: World, db: None, client: Any) -> Any:
+    # Throttles count per process; every case starts with fresh counters.
+    cache.clear()
+    return world
+
+
+def _sign_in(client: Any, world: World, persona: str, route: Route) -> dict[str, str]:
+    """Pages use a session, the API a personal token; anonymous visitors neither."""
+    if persona == "anonymous":
+        return {}
+    if route.is_api:
+        return {"HTTP_AUTHORIZATION": f"Token {world.tokens[persona]}"}
+    client.force_login(world.users[persona])
+    return {}
+
+
+def _assert_no_leak(response: Any, persona: str, what: str, rule: Rule) -> None:
+    text = body_text(response)
+    for marker in set(FORBIDDEN_TEXT[persona]) - set(rule.reveals):
+        assert marker not in text, f"{what} as {persona} shows “{marker}”, which it may not see"
+
+
+def _send(client: Any, method: str, url: str, route: Route, headers: dict[str, str]) -> Any:
+    if method == "DELETE":
+        return client.delete(url, **headers)
+    if route.is_api:
+        return client.generic(method, url, "{}", content_type="application/json", **headers)
+    return client.generic(method, url, "", content_type="application/x-www-form-urlencoded",
+                          **headers)  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "rule", "persona"), _cases())
+def test_persona_gets_what_the_role_allows(
+    route: Route, rule: Rule | None, persona: str, walk: World, client: Any
+) -> None:
+    if rule is None:
+        pytest.fail(
+            f"Route {route.name!r} ({route.pattern}) is not in the authorization table: "
+            "add it to the authorization table in tests/test_authorization_walk.py"
+        )
+    headers = _sign_in(client, walk, persona, route)
+    url_kwargs = rule.url_kwargs(walk, persona)
+    url = reverse(route.name, kwargs=url_kwargs) + rule.query
+    expected = rule.get[persona]
+
+    response = client.get(url, **headers)
+    assert response.status_code < 500, f"GET {url} as {persona}: {describe(response)}"
+    assert matches(response, expected, route), (
+        f"GET {url} as {persona}: expected {_show(expected)}, got {describe(response)}"
+    )
+    _assert_no_leak(response, persona, f"GET {url}", rule)
+
+    if expected == outcome(404):
+        unknown_kwargs = rule.unknown_kwargs(walk, persona)
+        if unknown_kwargs is not None:
+            unknown_url = reverse(route.name, kwargs=unknown_kwargs) + rule.query
+            unknown = client.get(unknown_url, **headers)
+            assert unknown.status_code == 404, f"GET {unknown_url}: {describe(unknown)}"
+            assert normalised(response, url) == normalised(unknown, unknown_url), (
+                f"GET {url} as {persona} answers a 404 that differs from an unknown object's"
+            )
+
+    for method in rule.writes:
+        before = fingerprint()
+        response = _send(client, method, url, route, headers)
+        assert response.status_code < 500, f"{method} {url} as {persona}: {describe(response)}"
+        _assert_no_leak(response, persona, f"{method} {url}", rule)
+        if persona in rule.writers:
+            refused = response.status_code in REFUSED or is_login_wall(response, route)
+            assert not refused, f"{method} {url} as {persona} was refused: {describe(response)}"
+            continue
+        denial = _denial(expected, persona, url_kwargs)
+        assert matches(response, denial, route), (
+            f"{method} {url} as {persona}: expected {_show(denial)}, got {describe(response)}"
+        )
+        assert fingerprint() == before, f"{method} {url} as {persona} changed data"
+
+
+def _denial(expected: Any, persona: str, url_kwargs: dict[str, Any]) -> Any:
+    """How a refused write must look: the sign-in wall; 404 for whoever may not see the
+    project or object; otherwise 403 (or 404)."""
+    if expected == LOGIN:
+        return LOGIN
+    outsider = persona == "mallory" and ({"key", "project_key"} & set(url_kwargs))
+    if expected == outcome(404) or outsider:
+        return outcome(404)
+    return outcome((403, 404))
+
+
+def _show(expected: Any) -> str:
+    if expected == LOGIN:
+        return "the sign-in wall"
+    return " or ".join(str(code) for code in sorted(expected))
+
+
+# The admin site: one rule for all its routes ------------------------------------------------
+
+
+def _admin_urls() -> list[str]:
+    from django.contrib import admin
+
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+    return urls
+
+
+@pytest.mark.parametrize("persona", ADMIN_PERSONAS)
+def test_only_superusers_administer(persona: str, walk: World, client: Any) -> None:
+    if persona != "anonymous":
+        client.force_login(walk.users[persona])
+    login = reverse("admin:login")
+    for url in _admin_urls():
+        response = client.get(url)
+        if persona == "root":
+            assert response.status_code == 200, f"GET {url} as root: {describe(response)}"
+        elif persona == "staff" and url != reverse("admin:index"):
+            # Staff (PMO) may open the admin site but hold no model permission there.
+            assert response.status_code == 403, f"GET {url} as staff: {describe(response)}"
+        elif persona == "staff":
+            assert response.status_code == 200
+            assert "/change/" not in body_text(response), "staff sees admin models"
+        else:
+            assert response.status_code == 302, f"GET {url} as {persona}: {describe(response)}"
+            assert response["Location"].startswith(login), describe(response)
+
+
+def test_every_table_entry_is_a_route() -> None:
+    """Entries of removed or renamed routes would silently test nothing."""
+    names = {route.name for route in ROUTES}
+    stale = sorted(set(TABLE) - names)
+    assert not stale, f"Routes in the authorization table that no longer exist: {stale}"
+
+
+def test_the_walk_sees_the_api_and_the_admin() -> None:
+    names = {route.name for route in ROUTES}
+    assert "admin" in names
+    assert all(not route.pattern.startswith("static/") for route in ROUTES)
