@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.models import AuditEvent
 from accord.projects.choices import MilestoneStatus, ProjectStatus
@@ -85,7 +86,9 @@ class MilestoneFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
-        choices=list(ACTION_LABELS.items()), label=_("Action"), empty_label=_("All actions")
+        choices=list(ACTION_LABELS.items()),
+        label=pgettext_lazy("audit filter", "Action"),
+        empty_label=_("All actions"),
     )
     actor = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(), label=_("Who"), empty_label=_("Everyone")
