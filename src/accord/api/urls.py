@@ -21,6 +21,7 @@ for app_urls in (projects_api, core_api):
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/", include(accounts_api.urlpatterns)),
+    # The schema and its docs page describe the API, not anyone's data: public.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

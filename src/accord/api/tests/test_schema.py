@@ -17,6 +17,10 @@ PATHS = [
 
 
 class SchemaTests(ApiTestCase):
+    def test_schema_and_docs_are_public(self) -> None:
+        self.assertEqual(self.client.get("/api/schema/").status_code, 200)
+        self.assertEqual(self.client.get("/api/docs/").status_code, 200)
+
     def test_the_schema_lists_every_endpoint(self) -> None:
         response = self.client.get("/api/schema/", {"format": "json"})
         self.assertEqual(response.status_code, 200)
@@ -41,6 +45,10 @@ class SchemaTests(ApiTestCase):
         self.assertNotIn("cdn.jsdelivr.net", html)
         self.assertNotIn("unpkg.com", html)
         self.assertIn("/api/schema/", html)
+        script = self.client.get(
+            "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+        )
+        self.assertEqual(script.status_code, 200)
 
 
 class ApiRootTests(ApiTestCase):
