@@ -354,7 +354,8 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["status", "accepted_by", "accepted_at", "updated_at"])
+    invitation.version += 1
+    invitation.save(update_fields=["status", "accepted_by", "accepted_at", "version", "updated_at"])
     audit_record(
         actor=user,
         action="invitation.accepted",
@@ -371,7 +372,8 @@ def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
     if invitation.status != InvitationStatus.PENDING:
         raise ApplicationError(_("Only pending invitations can be revoked."))
     invitation.status = InvitationStatus.REVOKED
-    invitation.save(update_fields=["status", "updated_at"])
+    invitation.version += 1
+    invitation.save(update_fields=["status", "version", "updated_at"])
     audit_record(
         actor=actor,
         action="invitation.revoked",

@@ -78,6 +78,16 @@ class InvitationApiTests(ApiTestCase):
         body = self.assertError(self.client.post(url), 400)
         self.assertIn("Only pending invitations", body["message"])
 
+    def test_a_revoked_invitation_has_a_new_etag(self) -> None:
+        self.login(self.alice)
+        detail = f"{LIST}{self.invitation.pk}/"
+        etag = self.client.get(detail)["ETag"]
+        self.assertEqual(self.client.get(detail, headers={"if-none-match": etag}).status_code, 304)
+        self.client.post(f"{detail}revoke/")
+        response = self.client.get(detail, headers={"if-none-match": etag})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["status"], InvitationStatus.REVOKED)
+
     def test_invitations_of_other_projects_are_not_found(self) -> None:
         foreign = services.invitation_create(
             actor=self.mallory, project=self.other_project, email="x@evil.example", role="member"
