@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -16,10 +17,11 @@ EDITOR_ROLES = (Role.MANAGER, Role.MEMBER)
 
 
 class ProjectStatus(models.TextChoices):
-    PLANNING = "planning", _("Planning")
-    ACTIVE = "active", _("Active")
-    ON_HOLD = "on_hold", _("On hold")
-    CLOSED = "closed", _("Closed")
+    # A context keeps "Active" apart from the same word for API tokens in other catalogues.
+    PLANNING = "planning", pgettext_lazy("project status", "Planning")
+    ACTIVE = "active", pgettext_lazy("project status", "Active")
+    ON_HOLD = "on_hold", pgettext_lazy("project status", "On hold")
+    CLOSED = "closed", pgettext_lazy("project status", "Closed")
 
 
 class MilestoneStatus(models.TextChoices):
