@@ -202,3 +202,33 @@ def test_failed_mail_is_listed_in_the_admin_with_its_error(
 
     detail = client.get(reverse("admin:notifications_outgoingemail_change", args=[email.pk]))
     assert email.last_error in detail.content.decode()
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_taken_over(smtp_sink, db_tasks) -> None:
+    from accord.notifications.tasks import SENDING_LEASE, deliver_email
+
+    email = OutgoingEmail.objects.create(
+        to="a@example.com",
+        subject="Left behind",
+        body="B",
+        status=EmailStatus.SENDING,
+        attempts=1,
+        last_attempt_at=timezone.now() - SENDING_LEASE - dt.timedelta(minutes=1),
+    )
+    fresh = OutgoingEmail.objects.create(
+        to="b@example.com",
+        subject="Being sent",
+        body="B",
+        status=EmailStatus.SENDING,
+        attempts=1,
+        last_attempt_at=timezone.now(),
+    )
+
+    assert deliver_email.call(email.pk) == "sent"
+    assert deliver_email.call(fresh.pk) == "skipped"
+
+    email.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
+    assert fresh.status == EmailStatus.SENDING
+    assert [m["Subject"] for m in smtp_sink.messages] == ["Left behind"]
