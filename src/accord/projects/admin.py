@@ -17,8 +17,13 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "client_name", "status", "start_date", "end_date"]
     list_filter = ["status"]
     search_fields = ["key", "name", "client_name"]
-    readonly_fields = ["key", "version", "created_at", "updated_at"]
+    readonly_fields = ["version", "created_at", "updated_at"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Item keys are built from the project key, so it is fixed once the project exists.
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["key", *fields] if obj is not None else fields
 
 
 @admin.register(Milestone)
