@@ -81,8 +81,10 @@ class ApiViewMixin:
         serializer_class: type[BaseSerializer] | None = None,
         status: int = http_status.HTTP_200_OK,
     ) -> Response:
+        """The instance through the output serializer, with its ETag when it is versioned."""
         serializer_class = serializer_class or self.serializer_class  # type: ignore[attr-defined]
-        data = serializer_class(instance, context=self.get_serializer_context()).data  # type: ignore[attr-defined,misc]
+        context = self.get_serializer_context()  # type: ignore[attr-defined]
+        data = serializer_class(instance, context=context).data  # type: ignore[misc]
         headers = {"ETag": etag_for(instance)} if hasattr(instance, "version") else {}
         return Response(data, status=status, headers=headers)
 
@@ -98,14 +100,6 @@ class ProjectScopedMixin:
             user=self.request.user,  # type: ignore[attr-defined]
             key=self.kwargs[self.project_url_kwarg],  # type: ignore[attr-defined]
         )
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
-        if not getattr(self, "swagger_fake_view", False) and self.project_url_kwarg in getattr(
-            self, "kwargs", {}
-        ):
-            context["project"] = self.project
-        return context
 
 
 class VersionedDetailMixin:

@@ -81,6 +81,21 @@ class TokenAuthenticationTests(ApiTestCase):
         self.assertEqual(response["Content-Language"], "zh-hans")
 
 
+class AnonymousLanguageTests(ApiTestCase):
+    def test_anonymous_requests_follow_accept_language(self) -> None:
+        response = self.client.get("/api/v1/projects/", headers={"accept-language": "zh-CN"})
+        self.assertEqual(self.assertError(response, 401)["message"], "身份认证信息未提供。")
+
+    def test_a_session_users_language_wins_over_the_browsers(self) -> None:
+        self.carol.language = Language.CHINESE
+        self.carol.save()
+        self.login(self.carol)
+        response = self.client.get(
+            "/api/v1/projects/NOPE/milestones/", headers={"accept-language": "en"}
+        )
+        self.assertEqual(self.assertError(response, 404)["message"], "未找到。")
+
+
 class SessionAuthenticationTests(ApiTestCase):
     def setUp(self) -> None:
         self.client = APIClient(enforce_csrf_checks=True)
