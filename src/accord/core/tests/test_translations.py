@@ -34,7 +34,7 @@ def test_compiled_catalogue_matches_source(po_path: Path) -> None:
     def entries(catalogue) -> dict:
         out = {}
         for e in catalogue:
-            if e.obsolete or e.fuzzy or not e.msgid:
+            if e.obsolete or getattr(e, "fuzzy", False) or not e.msgid:
                 continue
             key = (e.msgctxt or "", e.msgid)
             out[key] = tuple(e.msgstr_plural.values()) if e.msgid_plural else e.msgstr
