@@ -201,6 +201,9 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "files"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Look files up per request instead of indexing every static file whenever a handler starts:
+# each test client starts one, and the index costs about 0.1 s.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Mail goes out through the worker (accord.notifications); this is where the worker sends it.
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
