@@ -1,7 +1,78 @@
-"""Shared fixtures of the cross-app tests in `tests/`."""
+"""Shared fixtures of the cross-app tests in `tests/`.
+
+Browser tests drive Debian's Chromium (`/usr/bin/chromium`) through Playwright; a browser
+downloaded by Playwright is never used. Without Chromium they are skipped, unless
+ACCORD_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 # Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse
 # the ORM calls the browser tests make between page actions.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium per test process."""
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("ACCORD_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"ACCORD_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) and page, English unless the test switches."""
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_output_dir() -> Path:
+    """Where browser tests leave their screenshots (git-ignored)."""
+    path = OUTPUT_DIR / "browser"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
