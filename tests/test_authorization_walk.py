@@ -152,7 +152,10 @@ TABLE: dict[str, list[Rule]] = {
     "accounts:password-reset-confirm": [Rule(get=PUBLIC, kwargs=_reset_link)],
     "accounts:password-reset-complete": [Rule(get=PUBLIC)],
     # Projects ---------------------------------------------------------------------------------
-    "projects:list": [Rule(get=PERSONAL)],
+    "projects:list": [
+        Rule(get=PERSONAL),
+        Rule(variant="search-other-project", get=PERSONAL, query="?q=EVIL"),
+    ],
     "projects:create": [
         Rule(get=roles(mallory=200, carol=403, bob=403), writes=("POST",), writers=CREATORS)
     ],
@@ -178,7 +181,10 @@ TABLE: dict[str, list[Rule]] = {
     "projects:invitation-revoke": [
         Rule(get=POST_ONLY, kwargs=_pending_invitation, writes=("POST",), writers=MANAGER)
     ],
-    "projects:milestones": [Rule(get=PROJECT_READ, kwargs=_acme)],
+    "projects:milestones": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="filtered", get=PROJECT_READ, kwargs=_acme, query="?status=planned"),
+    ],
     "projects:milestone-create": [
         Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)
     ],
@@ -199,7 +205,10 @@ TABLE: dict[str, list[Rule]] = {
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
     "api:me": [Rule(get=API_SIGNED_IN, writes=("PATCH",), writers=SIGNED_IN)],
-    "api:project-list": [Rule(get=API_SIGNED_IN, writes=("POST",), writers=CREATORS)],
+    "api:project-list": [
+        Rule(get=API_SIGNED_IN, writes=("POST",), writers=CREATORS),
+        Rule(variant="search-other-project", get=API_SIGNED_IN, query="?search=EVIL"),
+    ],
     "api:project-detail": [
         Rule(get=PROJECT_READ, kwargs=_acme, writes=("PATCH", "PUT"), writers=MANAGER)
     ],
@@ -213,7 +222,9 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-milestone-list": [
         Rule(get=PROJECT_READ, kwargs=_api_project,
-             writes=("POST",), writers=TEAM)
+             writes=("POST",), writers=TEAM),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_api_project,
+             query="?search=INTERNAL&ordering=-due_date"),
     ],
     "api:project-milestone-detail": [
         Rule(variant="shared", get=PROJECT_READ, kwargs=_api_shared,
@@ -409,4 +420,5 @@ def test_every_table_entry_is_a_route() -> None:
 def test_the_walk_sees_the_api_and_the_admin() -> None:
     names = {route.name for route in ROUTES}
     assert "admin" in names
+    assert any(name.startswith("api:") for name in names)
     assert all(not route.pattern.startswith("static/") for route in ROUTES)
