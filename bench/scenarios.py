@@ -1,0 +1,79 @@
+"""The endpoints the benchmark measures, and the budget each must meet (DESIGN.md).
+
+To measure a new page or API endpoint, append a `Scenario` to `SCENARIOS`: a name, how to build
+its path from the generated `Dataset`, how the client authenticates, the budget it falls under,
+and a text the response must contain (so a login redirect or an empty page cannot pass as fast).
+If a new kind of item needs data, add it to `bench.datagen` as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from bench.datagen import Dataset
+
+ANONYMOUS, SESSION, TOKEN = "anonymous", "session", "token"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Minimum throughput and maximum 99th-percentile latency of one page shape."""
+
+    name: str
+    min_rps: float
+    max_p99_ms: float
+
+
+DETAIL = Budget("detail page", min_rps=300, max_p99_ms=120)
+LIST = Budget("100-row list", min_rps=100, max_p99_ms=400)
+SEARCH = Budget("full-text search", min_rps=100, max_p99_ms=400)
+CREATE = Budget("create through form", min_rps=400, max_p99_ms=150)
+
+# Server memory, master and workers together (DESIGN.md).
+MAX_SERVER_MEMORY_MB = 150
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One endpoint under load. `path` receives the generated dataset."""
+
+    name: str
+    path: Callable[[Dataset], str]
+    auth: str
+    budget: Budget
+    expect: Callable[[Dataset], str]
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        name="login page",
+        path=lambda d: reverse("accounts:login"),
+        auth=ANONYMOUS,
+        budget=DETAIL,
+        expect=lambda d: 'name="password"',
+    ),
+    Scenario(
+        name="project list",
+        path=lambda d: reverse("projects:list"),
+        auth=SESSION,
+        budget=LIST,
+        expect=lambda d: f"/p/{d.big_project_key}/",
+    ),
+    Scenario(
+        name="project overview (big project)",
+        path=lambda d: reverse("projects:overview", kwargs={"key": d.big_project_key}),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: d.big_project_key,
+    ),
+    Scenario(
+        name="API project list",
+        path=lambda d: "/api/v1/projects/",
+        auth=TOKEN,
+        budget=LIST,
+        expect=lambda d: f'"{d.big_project_key}"',
+    ),
+]
