@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import zoneinfo
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts import services
 from accord.accounts.choices import Language
 from accord.accounts.models import User, validate_timezone
 from accord.notifications.mail import email_queue_template
+from accord.notifications.models import OutgoingEmail
+
+log = logging.getLogger(__name__)
+
+# Reset links are mailed at most this often per address, so the form cannot flood an inbox.
+RESET_MAILS_PER_HOUR = 3
 
 # The zones most Accord teams and their clients work in; a user's saved zone is always offered.
 COMMON_TIME_ZONES = [
@@ -117,6 +126,13 @@ class ApiTokenCreateForm(forms.Form):
     )
 
 
+def _recent_reset_mails(to: str) -> int:
+    since = timezone.now() - dt.timedelta(hours=1)
+    # Every reset link starts with the reset page's own address.
+    mark = reverse("accounts:password-reset")
+    return OutgoingEmail.objects.filter(to=to, created_at__gte=since, body__contains=mark).count()
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Queues the reset link through the mail worker, in the account holder's language."""
 
@@ -136,6 +152,10 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         html_email_template_name=None,
     ) -> None:
         user = context["user"]
+        if _recent_reset_mails(to_email) >= RESET_MAILS_PER_HOUR:
+            # The visitor sees the usual answer; the inbox is not flooded.
+            log.warning("Password reset mail to %s held back: too many in the last hour", user.pk)
+            return
         path = reverse(
             "accounts:password-reset-confirm",
             kwargs={"uidb64": context["uid"], "token": context["token"]},

@@ -106,9 +106,15 @@ def language_set(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target)
     if language in Language.values:
         if request.user.is_authenticated:
-            services.user_update_preferences(
-                actor=request.user, user=request.user, language=language
-            )
+            try:
+                services.user_update_preferences(
+                    actor=request.user, user=request.user, language=language
+                )
+            except (ApplicationError, ValidationError):
+                # An incomplete profile cannot be saved; say so instead of failing the page.
+                messages.warning(
+                    request, _("The language could not be saved: please complete your profile.")
+                )
         _remember_language(response, language)
     return response
 

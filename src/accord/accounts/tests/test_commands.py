@@ -70,3 +70,9 @@ class CreateUserCommandTests(BaseTestCase):
             self.assertRaisesMessage(CommandError, "--random-password"),
         ):
             self._run("--email", "batch@example.com", "--name", "Batch")
+
+    def test_a_password_like_the_address_is_refused(self) -> None:
+        with self.assertRaisesMessage(CommandError, "Password refused"):
+            self._run(
+                "--email", "zhang.wei@example.com", "--name", "Zhang Wei", "--password", "zhang.wei"
+            )

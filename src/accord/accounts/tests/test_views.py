@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 
@@ -9,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accord.accounts.models import ApiToken, User
 from accord.accounts.services import api_token_create
@@ -433,3 +435,34 @@ class TokenRevokeViewTests(BaseTestCase):
         self.client.post(self.url)
         r = self.client.post(self.url, follow=True)
         self.assertContains(r, "This token was already revoked.")
+
+
+class PasswordResetLimitTests(BaseTestCase):
+    url = reverse("accounts:password-reset")
+
+    def test_at_most_three_reset_mails_an_hour_go_to_one_address(self) -> None:
+        for _n in range(5):
+            r = self.client.post(self.url, {"email": "alice@example.com"})
+            self.assertRedirects(r, reverse("accounts:password-reset-done"))
+        self.assertEqual(OutgoingEmail.objects.filter(to="alice@example.com").count(), 3)
+        self.client.post(self.url, {"email": "bob@example.com"})
+        self.assertEqual(OutgoingEmail.objects.filter(to="bob@example.com").count(), 1)
+
+    def test_the_limit_is_per_hour(self) -> None:
+        for _n in range(3):
+            self.client.post(self.url, {"email": "alice@example.com"})
+        OutgoingEmail.objects.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+        self.client.post(self.url, {"email": "alice@example.com"})
+        self.assertEqual(OutgoingEmail.objects.filter(to="alice@example.com").count(), 4)
+
+
+class LanguageSetIncompleteProfileTests(BaseTestCase):
+    def test_an_invalid_profile_gets_a_message_not_an_error(self) -> None:
+        User.objects.filter(pk=self.bob.pk).update(full_name="")
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("accounts:language"), {"language": "zh-hans", "next": "/"}, follow=False
+        )
+        self.assertEqual(r.status_code, 302)
+        self.bob.refresh_from_db()
+        self.assertEqual(self.bob.language, "en")

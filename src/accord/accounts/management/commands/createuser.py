@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accord.accounts import services
 from accord.accounts.choices import Language
+from accord.accounts.models import User
 from accord.core.exceptions import ApplicationError
 
 
@@ -45,7 +46,9 @@ class Command(BaseCommand):
         else:
             password = self._prompt_password()
         try:
-            password_validation.validate_password(password)
+            password_validation.validate_password(
+                password, user=User(email=options["email"], full_name=options["name"])
+            )
         except ValidationError as exc:
             raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
         is_superuser = options["superuser"]
