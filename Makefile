@@ -35,21 +35,27 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts conftest.py
 	$(BIN)/ruff format --check src tests bench scripts conftest.py
 
-## Lint, then the whole suite on SQLite, then on PostgreSQL when ACCORD_TEST_POSTGRES_URL is set.
+## Lint, then the whole suite on SQLite (browser tests included), then again on PostgreSQL when
+## ACCORD_TEST_POSTGRES_URL (or DATABASE_URL) points at one. Tests get a throw-away data folder.
 test: lint
-	$(BIN)/accord makemigrations --check --dry-run
-	$(BIN)/pytest -n 2
-	@if [ -n "$$ACCORD_TEST_POSTGRES_URL" ]; then \
-		echo "== PostgreSQL: $$ACCORD_TEST_POSTGRES_URL"; \
-		DATABASE_URL="$$ACCORD_TEST_POSTGRES_URL" $(BIN)/pytest -n 2 -m "not browser"; \
+	env -u DATABASE_URL $(BIN)/accord makemigrations --check --dry-run
+	@echo "== SQLite"
+	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -n 2
+	@pg="$${ACCORD_TEST_POSTGRES_URL:-}"; \
+	case "$${DATABASE_URL:-}" in postgres*) pg="$${pg:-$$DATABASE_URL}";; esac; \
+	if [ -n "$$pg" ]; then \
+		echo "== PostgreSQL: $$pg"; \
+		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser"; \
 	fi
 
 ## Regenerate the Chinese catalogues of every app and compile them.
 messages: $(DEV_STAMP)
 	$(BIN)/python scripts/messages.py
 
+## Benchmark with the production server and wrk; options via BENCH_ARGS (see --help), e.g.
+## make bench BENCH_ARGS=--quick
 bench: $(DEV_STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
