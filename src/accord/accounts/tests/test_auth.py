@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time_machine
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
@@ -48,6 +50,13 @@ class LoginThrottlingTests(BaseTestCase):
         r = self._attempt("alice@example.com", PASSWORD)
         self.assertEqual(r.status_code, 429)
 
+    def test_a_successful_sign_in_resets_the_count(self) -> None:
+        self._fail("alice@example.com", 4)
+        self.assertEqual(self._attempt("alice@example.com", PASSWORD).status_code, 302)
+        self.client.logout()
+        self._fail("alice@example.com", 4)
+        self.assertEqual(self._attempt("alice@example.com", PASSWORD).status_code, 302)
+
     def test_another_user_can_still_sign_in(self) -> None:
         self._fail("alice@example.com", 5)
         r = self._attempt("bob@example.com", PASSWORD)
@@ -55,9 +64,6 @@ class LoginThrottlingTests(BaseTestCase):
         self.assertEqual(int(self.client.session["_auth_user_id"]), self.bob.pk)
 
     def test_the_lockout_ends_after_the_cool_off(self) -> None:
-        import time_machine
-        from django.utils import timezone
-
         self._fail("alice@example.com", 5)
         with time_machine.travel(timezone.now() + timezone.timedelta(minutes=16)):
             r = self._attempt("alice@example.com", PASSWORD)
