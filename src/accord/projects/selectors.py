@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -110,6 +110,7 @@ def milestone_get(*, user: Any, project: Project, number: int) -> Milestone:
 class MilestoneSummary:
     total: int
     done: int
+    overdue_count: int
     overdue: list[Milestone]
     upcoming: list[Milestone]
 
@@ -118,16 +119,22 @@ class MilestoneSummary:
         return self.upcoming[0] if self.upcoming else None
 
 
-def milestone_summary(*, user: Any, project: Project, upcoming: int = 5) -> MilestoneSummary:
-    """Counts, overdue milestones and the next open ones, in one query."""
+def milestone_summary(*, user: Any, project: Project, limit: int = 5) -> MilestoneSummary:
+    """Counts, and the first overdue and upcoming open milestones; three bounded queries."""
     today = timezone.localdate()
-    milestones = list(milestone_list(user=user, project=project).order_by("due_date", "number"))
-    open_ones = [m for m in milestones if m.status in OPEN_MILESTONE_STATES]
+    milestones = milestone_list(user=user, project=project).order_by("due_date", "number")
+    is_open = Q(status__in=OPEN_MILESTONE_STATES)
+    counts = milestones.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=MilestoneStatus.DONE)),
+        overdue=Count("pk", filter=is_open & Q(due_date__lt=today)),
+    )
     return MilestoneSummary(
-        total=len(milestones),
-        done=sum(1 for m in milestones if m.status == MilestoneStatus.DONE),
-        overdue=[m for m in open_ones if m.due_date < today],
-        upcoming=[m for m in open_ones if m.due_date >= today][:upcoming],
+        total=counts["total"],
+        done=counts["done"],
+        overdue_count=counts["overdue"],
+        overdue=list(milestones.filter(is_open, due_date__lt=today)[:limit]),
+        upcoming=list(milestones.filter(is_open, due_date__gte=today)[:limit]),
     )
 
 

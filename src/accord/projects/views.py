@@ -176,11 +176,12 @@ def _members_page(
     request: HttpRequest, project: Project, invite_form: InviteForm | None = None, status=200
 ) -> HttpResponse:
     context = _project_context(request, project, "members")
-    memberships = list(selectors.membership_list(project=project).order_by("user__full_name"))
+    member_groups = selectors.members_by_role(project=project)
+    memberships = [m for group in member_groups for m in group.members]
     managing = context["can_manage"]
     context.update(
         memberships=memberships,
-        member_groups=selectors.members_by_role(project=project),
+        member_groups=member_groups,
         invite_form=invite_form or (InviteForm() if managing else None),
         invitations=list(selectors.invitation_pending_list(project=project)) if managing else [],
         membership_forms=(

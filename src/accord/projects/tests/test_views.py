@@ -369,3 +369,15 @@ class ProjectHistoryViewTests(BaseTestCase):
         for i in range(10):
             services.project_update(actor=self.bob, project=self.project, data={"name": f"P{i}"})
         self.assertEqual(count_queries(self.client, self.url), first)
+
+
+class OverviewManyOverdueTests(BaseTestCase):
+    @time_machine.travel(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC), tick=False)
+    def test_it_links_to_all_overdue_milestones_when_there_are_many(self) -> None:
+        for i in range(7):
+            MilestoneFactory(project=self.project, number=i + 1, due_date=dt.date(2026, 6, i + 1))
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("projects:overview", args=["ACME"]))
+        self.assertContains(r, "row-overdue", count=5)
+        self.assertContains(r, "See all 7 overdue milestones")
+        self.assertContains(r, "/p/ACME/milestones/?overdue=on")
