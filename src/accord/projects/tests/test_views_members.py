@@ -316,3 +316,32 @@ class InvitationAcceptViewTests(BaseTestCase):
         r = self.client.get(reverse("projects:invitation-accept", args=["nope"]))
         self.assertContains(r, "no longer valid", status_code=404)
         self.assertNotContains(r, "Customer portal", status_code=404)
+
+
+class InvitationEmailTests(BaseTestCase):
+    def test_the_invitation_email_names_project_role_link_and_expiry(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post(
+            reverse("projects:member-invite", args=["ACME"]),
+            {"email": "reader@acme.test", "role": "viewer"},
+        )
+        mail = OutgoingEmail.objects.get(to="reader@acme.test")
+        self.assertEqual(mail.subject, "Invitation to the project Customer portal in Accord")
+        self.assertIn('Alice invites you to the project "Customer portal" (ACME Corp)', mail.body)
+        self.assertIn("as Viewer", mail.body)
+        self.assertIn("http://", mail.body)
+        self.assertIn("/p/invitations/", mail.body)
+        self.assertIn("expires on", mail.body)
+        self.assertNotIn("&quot;", mail.body)
+
+    def test_it_is_written_in_the_inviters_language(self) -> None:
+        self.alice.language = "zh-hans"
+        self.alice.save()
+        self.client.force_login(self.alice)
+        self.client.post(
+            reverse("projects:member-invite", args=["ACME"]),
+            {"email": "reader@acme.test", "role": "client"},
+        )
+        mail = OutgoingEmail.objects.get(to="reader@acme.test")
+        self.assertEqual(mail.subject, "邀请您加入 Accord 项目 Customer portal")
+        self.assertIn("客户", mail.body)
