@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from accord.notifications.mail import email_queue, email_retry
 from accord.notifications.models import EmailStatus, OutgoingEmail
 from accord.notifications.tasks import retry_delay
-from accord.notifications.tests.smtp import DB_TASKS, IMMEDIATE_TASKS, running_sink
+from accord.notifications.tests.smtp import DB_TASKS, IMMEDIATE_TASKS, free_port, running_sink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -183,7 +183,7 @@ def test_failed_mail_is_listed_in_the_admin_with_its_error(
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = 9  # discard port, nothing listens there
+    settings.EMAIL_PORT = free_port()  # nothing listens there
     settings.ACCORD_MAIL_MAX_ATTEMPTS = 1
     settings.STORAGES = {
         **settings.STORAGES,
