@@ -6,7 +6,7 @@ ACCORD_SECRET_KEY   required when ACCORD_DEBUG is off and no dev secret exists i
 ACCORD_DEBUG        1/true for development
 ACCORD_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
 ACCORD_BASE_URL     absolute address used in e-mails (default http://127.0.0.1:8000)
-EMAIL_URL           smtp://user:pass@host:port, smtp+tls://…, console:// (default console://)
+EMAIL_URL           smtp://user:pass@host:port?tls=True, console:// (default console://)
 ACCORD_FROM_EMAIL   sender address of outgoing mail
 ACCORD_SECURE       1 behind HTTPS: secure cookies, HSTS and SSL redirect
 """
