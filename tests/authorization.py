@@ -221,13 +221,18 @@ def body_text(response: Any) -> str:
     return text + "\n" + response.get("Location", "")
 
 
-_CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")|("csrfToken": ")[^"]*(")')
+# Django's masked CSRF tokens: 64 letters and digits, different in every response.
+_CSRF_TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")
 
 
-def normalised(response: Any, url: str) -> str:
-    """A response body without the request path and the per-request CSRF token."""
+def normalised(response: Any, url: str, kwargs: dict[str, Any]) -> str:
+    """A response body without the request path, the key or number asked for (an error page
+    may repeat what the user typed) and the per-request CSRF token."""
     text = body_text(response).replace(url, "<url>")
-    return _CSRF.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    for value in kwargs.values():
+        if isinstance(value, str) and value.isupper():
+            text = text.replace(value, "<key>")
+    return _CSRF_TOKEN.sub("<csrf>", text)
 
 
 # The world -----------------------------------------------------------------------------------
