@@ -55,6 +55,11 @@ def _alice_token(world: World) -> dict[str, Any]:
     return {"pk": world.token_objects["alice"].pk}
 
 
+def _own_token(world: World, persona: str) -> dict[str, Any]:
+    owner = "alice" if persona == "anonymous" else persona
+    return {"pk": world.token_objects[owner].pk}
+
+
 def _reset_link(world: World) -> dict[str, Any]:
     return {"uidb64": "MQ", "token": "bad-token-for-the-walk"}
 
@@ -144,7 +149,9 @@ TABLE: dict[str, list[Rule]] = {
             kwargs=_alice_token,
             writes=("POST",),
             writers=MANAGER,
-        )
+        ),
+        Rule(variant="own", get=PERSONAL, kwargs_for=_own_token, writes=("POST",),
+             writers=SIGNED_IN),
     ],
     "accounts:password-change": [Rule(get=PERSONAL, writes=("POST",), writers=SIGNED_IN)],
     "accounts:password-reset": [Rule(get=PUBLIC)],
