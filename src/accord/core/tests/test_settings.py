@@ -9,7 +9,8 @@ ACCORD = str(Path(sys.executable).parent / "accord")
 
 
 def run_accord(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DATABASE_"))}
+    prefixes = ("ACCORD_", "DATABASE_", "DJANGO_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [ACCORD, *args],
         env={**base, "ACCORD_DATA_DIR": str(tmp_path), **env},
