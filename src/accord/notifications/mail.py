@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accord.notifications.models import EmailStatus, OutgoingEmail
 
@@ -41,3 +41,37 @@ def email_retry(*, email: OutgoingEmail) -> OutgoingEmail:
     email.save(update_fields=["status", "attempts"])
     transaction.on_commit(lambda: deliver_email.enqueue(email.pk))
     return email
+
+
+def email_requeue_stranded() -> int:
+    """Give every undelivered message a delivery job again if it has none.
+
+    A worker killed while sending leaves its message "sending" and its job "running" forever;
+    a message queued while jobs ran in-process may have no job at all. `accord worker` calls
+    this when it starts, so such mail is delayed, never lost. Returns how many were requeued.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.notifications.tasks import SENDING_LEASE, deliver_email
+
+    if not deliver_email.get_backend().supports_defer:
+        return 0
+    pending = DBTaskResult.objects.filter(
+        task_path=deliver_email.module_path, status__in=["READY", "RUNNING"]
+    ).values_list("args_kwargs", flat=True)
+    has_job = {(args_kwargs.get("args") or [None])[0] for args_kwargs in pending}
+    stale_before = timezone.now() - SENDING_LEASE
+    stranded = [
+        email.pk
+        for email in OutgoingEmail.objects.filter(
+            status__in=[EmailStatus.QUEUED, EmailStatus.SENDING]
+        ).only("pk", "status", "last_attempt_at")
+        if (email.status == EmailStatus.QUEUED and email.pk not in has_job)
+        or (
+            email.status == EmailStatus.SENDING
+            and (email.last_attempt_at or stale_before) <= stale_before
+        )
+    ]
+    for pk in stranded:
+        deliver_email.enqueue(pk)
+    return len(stranded)

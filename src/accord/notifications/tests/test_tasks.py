@@ -232,3 +232,27 @@ def test_a_message_left_sending_by_a_dead_worker_is_taken_over(smtp_sink, db_tas
     assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
     assert fresh.status == EmailStatus.SENDING
     assert [m["Subject"] for m in smtp_sink.messages] == ["Left behind"]
+
+
+def test_the_worker_requeues_mail_stranded_by_a_dead_worker(smtp_sink, db_tasks) -> None:
+    from accord.notifications.tasks import SENDING_LEASE
+
+    # Killed mid-send: the message is "sending" and its job "running", both forever.
+    dead = queue_one(subject="Stranded")
+    DBTaskResult.objects.filter(status="READY").update(status="RUNNING")
+    OutgoingEmail.objects.filter(pk=dead.pk).update(
+        status=EmailStatus.SENDING,
+        attempts=1,
+        last_attempt_at=timezone.now() - SENDING_LEASE - dt.timedelta(seconds=5),
+    )
+    # Stored without any job.
+    orphan = OutgoingEmail.objects.create(to="o@example.com", subject="Orphan", body="B")
+    # Has its job waiting: must not get a second one.
+    waiting = queue_one(subject="Waiting")
+
+    run_worker()
+
+    for email in (dead, orphan, waiting):
+        email.refresh_from_db()
+        assert email.status == EmailStatus.SENT, email.subject
+    assert sorted(m["Subject"] for m in smtp_sink.messages) == ["Orphan", "Stranded", "Waiting"]

@@ -16,6 +16,7 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.management.commands import db_worker
 
 from accord.core.management.utils import require_migrated
+from accord.notifications.mail import email_requeue_stranded
 
 SIGNALS = [s for s in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, s)]
 
@@ -43,6 +44,9 @@ class Command(db_worker.Command):
                 "worker. Set TASKS to django_tasks_db.DatabaseBackend to use `accord worker`."
             )
         require_migrated()
+        requeued = email_requeue_stranded()
+        if requeued and options["verbosity"] >= 1:
+            self.stdout.write(f"Requeued {requeued} undelivered e-mail(s) that had no job.")
         if options["verbosity"] >= 1 and not options["batch"]:
             self.stdout.write(
                 f"Accord worker {options['worker_id'][:8]} waiting for jobs "
