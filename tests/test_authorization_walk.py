@@ -5,6 +5,14 @@ with a message naming it. Outsiders get the same 404 as for an unknown project; 
 see shared content only; no response carries the marker text of an object the persona may not
 see. The world is built once per module inside a transaction that is rolled back at the end;
 each case runs in its own savepoint.
+
+Adding a route: give TABLE an entry under its full name (`risks:detail`, `api:project-risk-list`)
+with one Rule per kind of object it shows (e.g. a shared and an internal variant), saying how
+to build its URL from the world (`kwargs`), what each persona gets for GET (`roles(...)` with
+the defaults: anonymous → sign-in wall, mallory → 404, everyone in ACME and staff → 200) and,
+for routes that write, the unsafe methods to try and who may use them (`writes`, `writers`).
+New kinds of object go into `tests.authorization.build_world`, with a marker text in their name
+when clients or outsiders must never see them.
 """
 
 from __future__ import annotations
