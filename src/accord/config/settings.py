@@ -67,6 +67,12 @@ BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS", BASE_URL)
 
 INSTALLED_APPS = [
+    # Accord's apps first: their translations and templates win over Django's own.
+    "accord.core",
+    "accord.accounts",
+    "accord.projects",
+    "accord.notifications",
+    "accord.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,11 +88,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "accord.core",
-    "accord.accounts",
-    "accord.projects",
-    "accord.notifications",
-    "accord.api",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, Any] = {
     "invitation.created": _("sent an invitation"),
     "invitation.accepted": _("accepted an invitation"),
     "invitation.revoked": _("revoked an invitation"),
+    "invitation.expired": _("retired an expired invitation"),
     "milestone.created": _("created a milestone"),
     "milestone.updated": _("changed a milestone"),
     "milestone.deleted": _("deleted a milestone"),

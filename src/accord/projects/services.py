@@ -276,10 +276,22 @@ def invitation_create(
             language=user.language,
         )
         return membership
-    pending_exists = Invitation.objects.filter(
+    pending = Invitation.objects.filter(
         project=project, email=email, status=InvitationStatus.PENDING
-    ).exists()
-    if pending_exists:
+    )
+    for stale in [p for p in pending.select_for_update() if p.is_expired]:
+        # An expired link is dead anyway; retire it so the person can be invited again.
+        stale.status = InvitationStatus.REVOKED
+        stale.version += 1
+        stale.save(update_fields=["status", "version", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="invitation.expired",
+            target=stale,
+            project=project,
+            after={"status": stale.status},
+        )
+    if pending.exists():
         # Checked before model validation, whose constraint message names no field.
         raise ApplicationError(
             _("%(email)s already has a pending invitation to this project.") % {"email": email},

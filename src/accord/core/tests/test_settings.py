@@ -9,7 +9,7 @@ ACCORD = str(Path(sys.executable).parent / "accord")
 
 
 def run_accord(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    prefixes = ("ACCORD_", "DATABASE_", "DJANGO_")
+    prefixes = ("ACCORD_", "DATABASE_", "DJANGO_", "PYTEST_")
     base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [ACCORD, *args],

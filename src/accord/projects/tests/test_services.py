@@ -176,6 +176,19 @@ class InvitationTests(BaseTestCase):
             )
         self.assertEqual(ctx.exception.field, "email")
 
+    def test_an_expired_invitation_gives_way_to_a_new_one(self) -> None:
+        old = services.invitation_create(
+            actor=self.alice, project=self.project, email="z@example.com", role="member"
+        )
+        with time_machine.travel(old.expires_at + dt.timedelta(days=1)):
+            new = services.invitation_create(
+                actor=self.alice, project=self.project, email="z@example.com", role="viewer"
+            )
+        old.refresh_from_db()
+        self.assertEqual(old.status, InvitationStatus.REVOKED)
+        self.assertEqual(new.status, InvitationStatus.PENDING)
+        self.assertTrue(AuditEvent.objects.filter(action="invitation.expired").exists())
+
     def test_revoked_invitations_cannot_be_used(self) -> None:
         invitation = services.invitation_create(
             actor=self.alice, project=self.project, email="y@example.com", role="member"
