@@ -34,7 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     load.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     load.add_argument("--connections", type=int, default=8)
-    load.add_argument("--threads", type=int, default=2, help="wrk threads")
+    # One wrk thread drives 8 connections easily and leaves the second core to the server.
+    load.add_argument("--threads", type=int, default=1, help="wrk threads")
     load.add_argument("--workers", type=int, default=2, help="server worker processes")
     load.add_argument(
         "--server-threads", type=int, help="threads per worker (default: as `accord serve`)"
@@ -126,6 +127,8 @@ def say(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = dt.datetime.now(dt.UTC)
+    # Other work on the machine skews the figures; the load average tells a reader.
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     stem = started.strftime("%Y%m%dT%H%M%SZ")
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="accord-bench-"))
@@ -201,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         environment={
             "cpus": os.cpu_count(),
             "cpu_model": cpu_model(),
+            "load_average_at_start": load_at_start,
             "python": platform.python_version(),
             "database": database,
             "workers": args.workers,

@@ -106,7 +106,8 @@ class Report:
             [
                 f"# Accord benchmark, {self.started}",
                 "",
-                f"- machine: {env['cpus']} CPUs ({env['cpu_model']}), Python {env['python']}",
+                f"- machine: {env['cpus']} CPUs ({env['cpu_model']}), Python {env['python']}, "
+                f"load average at start {env.get('load_average_at_start', '?')}",
                 f"- database: {env['database']}; server: `accord serve` (gunicorn), "
                 f"{env['workers']} workers, threads per worker: {env['server_threads']}",
                 f"- load: wrk, {env['connections']} connections over loopback, "
