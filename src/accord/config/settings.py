@@ -9,6 +9,7 @@ ACCORD_BASE_URL     absolute address used in e-mails (default http://127.0.0.1:8
 EMAIL_URL           smtp://user:pass@host:port?tls=True, console:// (default console://)
 ACCORD_FROM_EMAIL   sender address of outgoing mail
 ACCORD_SECURE       1 behind HTTPS: secure cookies, HSTS and SSL redirect
+ACCORD_PROXY_COUNT  number of reverse proxies in front of the server (0)
 """
 
 from __future__ import annotations
@@ -179,7 +180,14 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accord.accounts.throttling.login_username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind a reverse proxy every request comes from the proxy: count the proxies so the client's
+# own address (from X-Forwarded-For) is the one throttled, not the proxy's.
+PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]

@@ -1,11 +1,12 @@
-"""Read-mostly admin for superusers; day-to-day changes go through the project pages."""
+"""Read-only admin for superusers; changes go through the project pages, API and commands."""
 
 from django.contrib import admin
 
+from accord.core.admin import ReadOnlyAdminMixin
 from accord.projects.models import Invitation, Membership, Milestone, Project
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "name", "client_name", "status", "start_date", "end_date"]
     list_filter = ["status"]
     search_fields = ["key", "name", "client_name"]
@@ -27,7 +28,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "project", "due_date", "status", "visibility"]
     list_filter = ["status", "visibility"]
     search_fields = ["name", "project__key"]
@@ -36,7 +37,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["email", "project", "role", "status", "expires_at"]
     list_filter = ["status", "role"]
     search_fields = ["email", "project__key"]

@@ -38,16 +38,17 @@ class ProjectFilter(django_filters.FilterSet):
             "key": _("Key"),
             "-key": _("Key (Z–A)"),
             "client_name": _("Client"),
-            "-client_name": _("Client (Z–A)"),
+            "-client": _("Client (Z–A)"),
             "start_date": _("Start date (earliest)"),
-            "-start_date": _("Start date (latest)"),
+            "-start": _("Start date (latest)"),
             "end_date": _("End date (earliest)"),
-            "-end_date": _("End date (latest)"),
+            "-end": _("End date (latest)"),
             "updated_at": _("Least recently changed"),
-            "-updated_at": _("Recently changed"),
+            "-updated": _("Recently changed"),
         },
         label=_("Sort by"),
-        empty_label=_("Name"),
+        # The list is sorted by name unless another order is chosen; no separate empty choice.
+        empty_label=None,
     )
 
     class Meta:

@@ -239,3 +239,20 @@ class MilestoneServiceTests(BaseTestCase):
         event = AuditEvent.objects.get(action="milestone.deleted")
         self.assertEqual(event.before["name"], "Gone")
         self.assertFalse(Milestone.objects.exists())
+
+
+class AdminIsReadOnlyTests(BaseTestCase):
+    def test_superusers_browse_but_cannot_change_project_content_in_the_admin(self) -> None:
+        from accord.accounts.tests.factories import UserFactory
+
+        root = UserFactory(is_staff=True, is_superuser=True)
+        self.client.force_login(root)
+        listing = self.client.get("/admin/projects/project/")
+        self.assertContains(listing, "ACME")
+        change = self.client.post(
+            f"/admin/projects/project/{self.project.pk}/change/", {"name": "Hacked"}
+        )
+        self.assertEqual(change.status_code, 403)
+        self.assertEqual(self.client.get("/admin/projects/milestone/add/").status_code, 403)
+        self.project.refresh_from_db()
+        self.assertEqual(self.project.name, "Customer portal")
