@@ -17,12 +17,14 @@ RESULT_MARK = "BENCH_RESULT "
 LUA_TEMPLATE = """
 local headers = %(headers)s
 for name, value in pairs(headers) do wrk.headers[name] = value end
+wrk.method = %(method)s
+if %(body)s ~= "" then wrk.body = %(body)s end
 
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) unexpected = 0 end
 function response(status, headers, body)
-  if status ~= 200 then unexpected = unexpected + 1 end
+  if status ~= %(status)d then unexpected = unexpected + 1 end
 end
 
 function done(summary, latency, requests)
@@ -77,7 +79,8 @@ def ensure_wrk() -> str:
 
 
 def _lua_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
+    # A JSON string literal is a Lua string literal once non-ASCII is kept as UTF-8 bytes.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def run_wrk(
@@ -88,9 +91,21 @@ def run_wrk(
     seconds: float,
     connections: int,
     threads: int,
+    method: str = "GET",
+    body: str = "",
+    status: int = 200,
 ) -> LoadResult:
+    """Load `url` for `seconds`; answers other than `status` count as errors."""
+    if body:
+        headers = {**headers, "Content-Type": "application/json"}
     table = "{" + ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
-    script = LUA_TEMPLATE % {"headers": table + "}", "mark": RESULT_MARK}
+    script = LUA_TEMPLATE % {
+        "headers": table + "}",
+        "method": _lua_string(method),
+        "body": _lua_string(body),
+        "status": status,
+        "mark": RESULT_MARK,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:

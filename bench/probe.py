@@ -62,13 +62,19 @@ def probe(scenario: Scenario, dataset: Dataset, credentials: Credentials) -> Pro
         "HTTP_" + name.upper().replace("-", "_"): value
         for name, value in credentials.headers(scenario.auth).items()
     }
+    if scenario.body is not None:
+        extra.update(data=scenario.body(dataset), content_type="application/json")
+
+    def send():
+        return client.generic(scenario.method, path, **extra)
+
     # The first request fills per-process caches (content types, translations, templates).
-    client.get(path, **extra)
+    send()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, **extra)
+        response = send()
     result = Probe(path=path, queries=len(queries.captured_queries))
-    if response.status_code != 200:
-        result.problem = f"answers {response.status_code}, not 200"
+    if response.status_code != scenario.status:
+        result.problem = f"answers {response.status_code}, not {scenario.status}"
     elif scenario.expect(dataset) not in response.content.decode(errors="replace"):
         result.problem = f"the response lacks {scenario.expect(dataset)!r}"
     return result

@@ -61,6 +61,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     memory_rss_mb: float = 0.0
     memory_pss_mb: float = 0.0
+    audit_check: dict[str, Any] = field(default_factory=dict)
 
     @property
     def memory_verdict(self) -> str:
@@ -68,7 +69,11 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return self.memory_verdict == "pass" and all(r.verdict == "pass" for r in self.rows)
+        return (
+            self.memory_verdict == "pass"
+            and not self.audit_check.get("problems")
+            and all(r.verdict == "pass" for r in self.rows)
+        )
 
     def table(self) -> str:
         """A Markdown table, readable as plain text too."""
@@ -118,11 +123,19 @@ class Report:
                 "",
                 f"Server memory as PSS (shared pages counted once): {self.memory_pss_mb:.0f} MB.",
                 "Queries per request are counted in-process with Django's test client.",
+                self.audit_line(),
                 "",
                 f"Overall: {'pass' if self.passed else 'FAIL'}",
                 "",
             ]
         )
+
+    def audit_line(self) -> str:
+        if not self.audit_check:
+            return "Audit chains were not checked."
+        problems = self.audit_check["problems"]
+        state = f"BROKEN ({problems[0]})" if problems else "verify"
+        return f"Audit chains after the load ({self.audit_check['records']:,} records): {state}."
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +149,7 @@ class Report:
                 "max_mb": MAX_SERVER_MEMORY_MB,
                 "verdict": self.memory_verdict,
             },
+            "audit_chains": self.audit_check,
             "passed": self.passed,
         }
 

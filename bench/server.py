@@ -62,11 +62,15 @@ class Server:
             return False
         return status == 200
 
-    def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    def get(
+        self, path: str, headers: dict[str, str], method: str = "GET", body: str | None = None
+    ) -> tuple[int, bytes]:
         """One request without following redirects: a redirect to the sign-in page shows here."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/json"}
         try:
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=body.encode() if body else None, headers=headers)
             response = conn.getresponse()
             return response.status, response.read()
         finally:
