@@ -190,6 +190,7 @@ else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["accord.config.formats"]
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 USE_I18N = True
 USE_TZ = True

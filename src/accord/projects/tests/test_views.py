@@ -361,7 +361,7 @@ class ProjectHistoryViewTests(BaseTestCase):
                 actor=self.alice, project=self.project, name="Late", due_date=dt.date(2026, 4, 1)
             )
         r = self.client.get(self.url, {"action": "milestone.created", "actor": self.alice.pk})
-        self.assertContains(r, "03/02/2026 7:30 a.m.")
+        self.assertContains(r, "2026-03-02 07:30")
 
     def test_query_count_does_not_grow(self) -> None:
         self.client.force_login(self.alice)
