@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -18,13 +19,31 @@ def email_queue(*, to: str, subject: str, body: str, html: str = "") -> Outgoing
     return email
 
 
+def _render(template: str, context: dict, language: str) -> tuple[str, str]:
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context)
+    return subject, body
+
+
 def email_queue_template(
     *, to: str, template: str, context: dict, language: str | None = None
 ) -> OutgoingEmail:
     """Render `<template>_subject.txt` and `<template>.txt` in the recipient's language."""
-    with translation.override(language or translation.get_language()):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", context)
+    subject, body = _render(template, context, language or translation.get_language())
+    return email_queue(to=to, subject=subject, body=body)
+
+
+def email_queue_template_all_languages(
+    *, to: str, template: str, context: dict, first: str | None = None
+) -> OutgoingEmail:
+    """For a recipient whose language is unknown yet (an invitee): every language in one mail,
+    the sender's first."""
+    first = first or translation.get_language()
+    languages = sorted((code for code, _ in settings.LANGUAGES), key=lambda c: c != first)
+    parts = [_render(template, context, code) for code in languages]
+    subject = " / ".join(dict.fromkeys(subject for subject, _ in parts))
+    body = "\n\n* * *\n\n".join(body.strip() for _, body in parts) + "\n"
     return email_queue(to=to, subject=subject, body=body)
 
 

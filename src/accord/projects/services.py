@@ -18,7 +18,7 @@ from accord.accounts.tokens import digest_of
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.exceptions import ApplicationError, StaleObjectError
 from accord.core.keys import assign_number
-from accord.notifications.mail import email_queue_template
+from accord.notifications.mail import email_queue_template, email_queue_template_all_languages
 from accord.projects.choices import InvitationStatus, Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
 from accord.projects.policies import forget_memberships
@@ -323,17 +323,18 @@ def invitation_create(
         project=project,
         after={"email": email, "role": role, "can_approve": can_approve},
     )
-    email_queue_template(
+    email_queue_template_all_languages(
         to=email,
         template="projects/email/invitation",
         context={
             "project": project,
             "inviter": actor,
-            "role": invitation.get_role_display(),
+            "role": Role(role).label,
+            "can_approve": can_approve,
             "url": settings.BASE_URL + reverse("projects:invitation-accept", args=[token]),
             "expires_at": invitation.expires_at,
         },
-        language=getattr(actor, "language", None),
+        first=getattr(actor, "language", None),
     )
     return invitation
 

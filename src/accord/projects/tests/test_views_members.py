@@ -326,7 +326,11 @@ class InvitationEmailTests(BaseTestCase):
             {"email": "reader@acme.test", "role": "viewer"},
         )
         mail = OutgoingEmail.objects.get(to="reader@acme.test")
-        self.assertEqual(mail.subject, "Invitation to the project Customer portal in Accord")
+        self.assertEqual(
+            mail.subject,
+            "Invitation to the project Customer portal in Accord"
+            " / 邀请您加入 Accord 项目 Customer portal",
+        )
         self.assertIn('Alice invites you to the project "Customer portal" (ACME Corp)', mail.body)
         self.assertIn("as Viewer", mail.body)
         self.assertIn("http://", mail.body)
@@ -334,7 +338,16 @@ class InvitationEmailTests(BaseTestCase):
         self.assertIn("expires on", mail.body)
         self.assertNotIn("&quot;", mail.body)
 
-    def test_it_is_written_in_the_inviters_language(self) -> None:
+    def test_it_names_signing_authority_when_granted(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post(
+            reverse("projects:member-invite", args=["ACME"]),
+            {"email": "signer@acme.test", "role": "client", "can_approve": "on"},
+        )
+        mail = OutgoingEmail.objects.get(to="signer@acme.test")
+        self.assertIn("signing authority", mail.body)
+
+    def test_it_is_written_in_every_language_the_inviters_first(self) -> None:
         self.alice.language = "zh-hans"
         self.alice.save()
         self.client.force_login(self.alice)
@@ -343,5 +356,11 @@ class InvitationEmailTests(BaseTestCase):
             {"email": "reader@acme.test", "role": "client"},
         )
         mail = OutgoingEmail.objects.get(to="reader@acme.test")
-        self.assertEqual(mail.subject, "邀请您加入 Accord 项目 Customer portal")
-        self.assertIn("客户", mail.body)
+        self.assertEqual(
+            mail.subject,
+            "邀请您加入 Accord 项目 Customer portal"
+            " / Invitation to the project Customer portal in Accord",
+        )
+        chinese, english = mail.body.split("* * *")
+        self.assertIn("客户", chinese)
+        self.assertIn("as Client", english)
