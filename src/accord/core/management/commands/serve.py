@@ -63,7 +63,7 @@ class Command(BaseCommand):
             "--threads",
             type=int,
             default=None,
-            help="Threads per worker process (default: ACCORD_THREADS or 4).",
+            help="Threads per worker process (default: ACCORD_THREADS or 1).",
         )
         parser.add_argument(
             "--timeout",
@@ -80,7 +80,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         workers = options["workers"] or env_int("ACCORD_WORKERS", 2)
-        threads = options["threads"] or env_int("ACCORD_THREADS", 4)
+        threads = options["threads"] or env_int("ACCORD_THREADS", 1)
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
         self.check()
