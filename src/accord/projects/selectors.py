@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -72,6 +73,14 @@ class RoleGroup:
     role: str
     label: str
     members: list[Membership]
+    count: int = 0  # members in the role; more than `members` when only the first few are listed
+
+    def __post_init__(self) -> None:
+        self.count = max(self.count, len(self.members))
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.members)
 
 
 def members_by_role(*, project: Project) -> list[RoleGroup]:
@@ -84,6 +93,29 @@ def members_by_role(*, project: Project) -> list[RoleGroup]:
         for role, members in groups.items()
         if members
     ]
+
+
+def members_by_role_first(*, project: Project, per_role: int = 5) -> list[RoleGroup]:
+    """The first `per_role` members of each role by name, with each role's total; one query
+    whose cost does not grow with the team (a window function ranks and counts per role)."""
+    by_name = [F("user__full_name").asc(), F("user__email").asc()]
+    ranked = (
+        membership_list(project=project)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("role")], order_by=by_name),
+            role_count=Window(Count("pk"), partition_by=[F("role")]),
+        )
+        .filter(rank__lte=per_role)
+        .order_by(*by_name)
+    )
+    groups: dict[str, RoleGroup] = {
+        role: RoleGroup(role=role, label=str(Role(role).label), members=[]) for role in ROLE_ORDER
+    }
+    for membership in ranked:
+        group = groups[membership.role]
+        group.members.append(membership)
+        group.count = membership.role_count
+    return [group for group in groups.values() if group.members]
 
 
 def invitation_pending_list(*, project: Project) -> QuerySet[Invitation]:

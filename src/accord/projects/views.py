@@ -115,11 +115,12 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_overview(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
     context = _project_context(request, project, "overview")
-    member_groups = selectors.members_by_role(project=project)
+    # A few people per role; the members page lists everyone.
+    member_groups = selectors.members_by_role_first(project=project)
     context.update(
         milestones=selectors.milestone_summary(user=request.user, project=project),
         member_groups=member_groups,
-        member_count=sum(len(group.members) for group in member_groups),
+        member_count=sum(group.count for group in member_groups),
         events=list(selectors.audit_event_list(user=request.user, project=project)[:8]),
     )
     return render(request, "projects/project_overview.html", context)

@@ -371,6 +371,25 @@ class ProjectHistoryViewTests(BaseTestCase):
         self.assertEqual(count_queries(self.client, self.url), first)
 
 
+class OverviewManyMembersTests(BaseTestCase):
+    def test_it_lists_a_few_people_per_role_and_links_to_the_rest(self) -> None:
+        for i in range(8):
+            MembershipFactory(
+                project=self.project, role=Role.MEMBER, user__full_name=f"Zz Member {i}"
+            )
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("projects:overview", args=["ACME"]))
+        members = Membership.objects.filter(project=self.project)
+        self.assertContains(r, f'<div class="stat">{members.count()}</div>', html=True)
+        more = members.filter(role=Role.MEMBER).count() - 5
+        self.assertContains(r, f"and {more} more")
+        self.assertContains(r, reverse("projects:members", args=["ACME"]))
+        # Ordered by name: bob and the first "Zz" people are listed, the last ones are not.
+        self.assertContains(r, "Zz Member 0")
+        self.assertNotContains(r, "Zz Member 7")
+        self.assertContains(r, "Dave")
+
+
 class OverviewManyOverdueTests(BaseTestCase):
     @time_machine.travel(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC), tick=False)
     def test_it_links_to_all_overdue_milestones_when_there_are_many(self) -> None:
