@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accord.core.choices import Visibility
@@ -87,6 +87,21 @@ def _scope_for(project_id: int | None) -> str:
     return f"project:{project_id}" if project_id else GLOBAL_SCOPE
 
 
+def _locked_head(scope: str) -> AuditChainHead:
+    """The chain head of `scope`, locked until the caller's transaction ends; one query once the
+    chain exists (a new chain's head is created first, by whichever writer comes first)."""
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(scope=scope).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(scope=scope)
+        except IntegrityError:
+            pass  # another transaction created it meanwhile; theirs is locked and read below
+        head = heads.get(scope=scope)
+    return head
+
+
 def audit_record(
     *,
     actor: Any,
@@ -110,8 +125,7 @@ def audit_record(
     if visibility is None:
         visibility = getattr(target, "visibility", Visibility.INTERNAL)
     scope = _scope_for(project_id)
-    AuditChainHead.objects.get_or_create(scope=scope)
-    head = AuditChainHead.objects.select_for_update().get(scope=scope)
+    head = _locked_head(scope)
     actor_ok = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         scope=scope,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from accord.core.models import KeyedItem, ProjectCounter
 
@@ -18,16 +17,31 @@ def next_number(*, project: Any, kind: str) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number() must run inside a transaction")
-    counters = ProjectCounter.objects.filter(project=project, kind=kind)
-    if not counters.update(value=F("value") + 1):
-        try:
-            with transaction.atomic():
-                ProjectCounter.objects.create(project=project, kind=kind, value=1)
-            return 1
-        except IntegrityError:
-            # Another transaction created the counter first; increment theirs.
-            counters.update(value=F("value") + 1)
-    return counters.values_list("value", flat=True).get()
+    project_id = getattr(project, "pk", project)
+    value = _increment(project_id, kind)
+    if value is not None:
+        return value
+    try:
+        with transaction.atomic():
+            ProjectCounter.objects.create(project_id=project_id, kind=kind, value=1)
+        return 1
+    except IntegrityError:
+        # Another transaction created the counter first; increment theirs.
+        return _increment(project_id, kind)
+
+
+def _increment(project_id: int, kind: str) -> int | None:
+    """Add one to the counter and read it back in one statement (UPDATE … RETURNING, which
+    PostgreSQL and SQLite 3.35+ both have); None when the counter does not exist yet."""
+    table = connection.ops.quote_name(ProjectCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 "  # noqa: S608 (no user input in the name)
+            "WHERE project_id = %s AND kind = %s RETURNING value",
+            [project_id, kind],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def assign_number(item: KeyedItem) -> None:

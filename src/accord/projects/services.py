@@ -404,7 +404,9 @@ def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
 def milestone_create(*, actor: Any, project: Project, **fields: Any) -> Milestone:
     milestone = Milestone(project=project)
     _apply(milestone, fields, MILESTONE_FIELDS)
-    _validate(milestone, exclude=["number"])
+    # The project is a stored one the caller looked up; checking it exists again would cost a
+    # query while the write lock is held.
+    _validate(milestone, exclude=["number", "project"])
     assign_number(milestone)
     milestone.save()
     audit_record(

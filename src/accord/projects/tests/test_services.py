@@ -212,6 +212,20 @@ class MilestoneServiceTests(BaseTestCase):
         )
         self.assertEqual((a.key, b.key, c.key), ("ACME-M1", "ACME-M2", "EVIL-M1"))
 
+    def test_creating_takes_few_statements_while_the_write_lock_is_held(self) -> None:
+        services.milestone_create(
+            actor=self.alice, project=self.project, name="A", due_date=dt.date(2026, 3, 1)
+        )
+        # Savepoint, counter UPDATE … RETURNING, milestone INSERT, chain head SELECT … FOR
+        # UPDATE, audit INSERT, head UPDATE, release: nothing that could run before the lock.
+        with self.assertNumQueries(7):
+            b = services.milestone_create(
+                actor=self.alice, project=self.project, name="B", due_date=dt.date(2026, 4, 1)
+            )
+        self.assertEqual(b.key, "ACME-M2")
+        event = AuditEvent.objects.get(action="milestone.created", target_id=str(b.pk))
+        self.assertEqual(event.after["name"], "B")
+
     def test_a_missing_name_is_refused_and_nothing_saved(self) -> None:
         with self.assertRaises(ApplicationError) as ctx:
             services.milestone_create(
