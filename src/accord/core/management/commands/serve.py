@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -37,7 +38,21 @@ class AccordServer(BaseApplication):
     def load(self):
         from accord.config.wsgi import application
 
+        preload_shared_state()
         return application
+
+
+def preload_shared_state() -> None:
+    """Do in the master, once, what every worker would otherwise do for itself on its first
+    request: import every view (the URLconf), so the forked workers share those pages. Then
+    move everything allocated so far out of the garbage collector's sight (`gc.freeze()`):
+    a collection in a worker would otherwise write to each shared object's header and copy
+    its page."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (importing is the point)
+    gc.collect()
+    gc.freeze()
 
 
 class Command(BaseCommand):
