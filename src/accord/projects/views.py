@@ -28,7 +28,7 @@ from accord.accounts.choices import Language
 from accord.accounts.services import user_create
 from accord.core.exceptions import ApplicationError, StaleObjectError
 from accord.projects import policies, selectors, services
-from accord.projects.choices import Role
+from accord.projects.choices import ProjectStatus, Role
 from accord.projects.filters import AuditEventFilter, MilestoneFilter, ProjectFilter
 from accord.projects.forms import (
     InvitationSignupForm,
@@ -77,16 +77,22 @@ def project_list(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, project_filter.qs)
     can_create = policies.can_create_project(request.user)
     filtered = any(request.GET.get(name) for name in ("q", "status"))
+    projects = list(page.object_list)
+    # Labels looked up once per page: get_FOO_display() hashes every lazy label on every call.
+    role_labels = dict(Role.choices)
+    status_labels = dict(ProjectStatus.choices)
+    for project in projects:
+        project.status_label = status_labels.get(project.status, project.status)
+        project.my_role_label = role_labels.get(project.my_role, "")  # "" for staff: "PMO"
     return render(
         request,
         "projects/project_list.html",
         {
             "filter": project_filter,
             "page_obj": page,
-            "projects": page.object_list,
+            "projects": projects,
             "can_create": can_create,
             "filtered": filtered,
-            "roles": Role.choices,
         },
     )
 
