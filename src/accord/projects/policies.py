@@ -26,6 +26,11 @@ def membership_of(user: Any, project: Project) -> Membership | None:
     return cache[project.pk]
 
 
+def remember_membership(user: Any, project: Project, membership: Membership | None) -> None:
+    """Seed the request's cache with a membership a selector has read already."""
+    user.__dict__.setdefault(_CACHE_ATTR, {})[project.pk] = membership
+
+
 def forget_memberships(user: Any) -> None:
     """Drop the cached memberships after a role change within the same request."""
     user.__dict__.pop(_CACHE_ATTR, None)

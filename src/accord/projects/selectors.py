@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.models import AuditEvent
+from accord.core.querysets import user_sees_everything
+from accord.projects import policies
 from accord.projects.choices import InvitationStatus, MilestoneStatus, Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
 
@@ -54,8 +56,24 @@ def project_list(*, user: Any) -> QuerySet[Project]:
 
 
 def project_get(*, user: Any, key: str) -> Project:
-    """The project with that key, or 404 when it is unknown or the user may not see it."""
-    project = Project.objects.visible_to(user).filter(key=key.upper()).first()
+    """The project with that key, or 404 when it is unknown or the user may not see it.
+
+    Members see a project through their membership: one query reads both, and the policies
+    then know the user's role without asking again.
+    """
+    key = key.upper()
+    if user.is_authenticated and user.is_active and not user_sees_everything(user):
+        membership = (
+            Membership.objects.filter(user=user, project__key=key)
+            .select_related("project")
+            .order_by("pk")
+            .first()
+        )
+        if membership is None:
+            raise Http404
+        policies.remember_membership(user, membership.project, membership)
+        return membership.project
+    project = Project.objects.visible_to(user).filter(key=key).first()
     if project is None:
         raise Http404
     return project
