@@ -234,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                 scenario = row.scenario
                 headers = credentials.headers(scenario.auth)
                 body = scenario.body(dataset) if scenario.body else None
+                if body is not None:
+                    headers["Content-Type"] = scenario.content_type
                 status, _ = server.get(row.path, headers, scenario.method, body)
                 if status != scenario.status:
                     row.problem = f"the server answers {status}, not {scenario.status}"

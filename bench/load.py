@@ -96,7 +96,7 @@ def run_wrk(
     status: int = 200,
 ) -> LoadResult:
     """Load `url` for `seconds`; answers other than `status` count as errors."""
-    if body:
+    if body and "Content-Type" not in headers:
         headers = {**headers, "Content-Type": "application/json"}
     table = "{" + ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
     script = LUA_TEMPLATE % {

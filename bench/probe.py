@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch
 
 from accord.accounts.models import User
 from bench.datagen import Dataset
-from bench.scenarios import SESSION, TOKEN, Scenario
+from bench.scenarios import CSRF_SECRET, SESSION, TOKEN, Scenario
 
 
 @dataclass
@@ -34,7 +34,11 @@ class Credentials:
 
     def headers(self, auth: str) -> dict[str, str]:
         if auth == SESSION:
-            return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.session_cookie}"}
+            # The CSRF cookie goes along, so forms can be posted with the same secret.
+            return {
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={self.session_cookie}; "
+                f"{settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+            }
         if auth == TOKEN:
             return {"Authorization": f"Token {self.api_token}"}
         return {}
@@ -63,7 +67,7 @@ def probe(scenario: Scenario, dataset: Dataset, credentials: Credentials) -> Pro
         for name, value in credentials.headers(scenario.auth).items()
     }
     if scenario.body is not None:
-        extra.update(data=scenario.body(dataset), content_type="application/json")
+        extra.update(data=scenario.body(dataset), content_type=scenario.content_type)
 
     def send():
         return client.generic(scenario.method, path, **extra)
@@ -75,6 +79,10 @@ def probe(scenario: Scenario, dataset: Dataset, credentials: Credentials) -> Pro
     result = Probe(path=path, queries=len(queries.captured_queries))
     if response.status_code != scenario.status:
         result.problem = f"answers {response.status_code}, not {scenario.status}"
+    elif 300 <= response.status_code < 400:
+        # A form answers with a redirect to what it made (not, say, to the sign-in page).
+        if not response.get("Location", "").startswith(scenario.expect(dataset)):
+            result.problem = f"redirects to {response.get('Location')!r}"
     elif scenario.expect(dataset) not in response.content.decode(errors="replace"):
         result.problem = f"the response lacks {scenario.expect(dataset)!r}"
     return result

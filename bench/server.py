@@ -67,7 +67,7 @@ class Server:
     ) -> tuple[int, bytes]:
         """One request without following redirects: a redirect to the sign-in page shows here."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        if body is not None:
+        if body is not None and "Content-Type" not in headers:
             headers = {**headers, "Content-Type": "application/json"}
         try:
             conn.request(method, path, body=body.encode() if body else None, headers=headers)
