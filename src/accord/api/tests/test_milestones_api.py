@@ -1,6 +1,9 @@
 import datetime as dt
 from unittest import mock
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from accord.api.tests.base import ApiTestCase
 from accord.core.choices import Visibility
 from accord.core.models import AuditEvent
@@ -110,6 +113,17 @@ class MilestoneDetailApiTests(MilestoneApiTestCase):
 
 
 class MilestoneWriteApiTests(MilestoneApiTestCase):
+    def test_creating_takes_a_fixed_small_number_of_queries(self) -> None:
+        self.login(self.bob)
+        body = {"name": "UAT", "due_date": "2026-08-01"}
+        self.client.post(LIST, body, format="json")
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.post(LIST, body, format="json")
+        self.assertEqual(response.status_code, 201, response.content)
+        # Session, user, project with membership; then savepoint, counter, milestone, chain
+        # head, audit record, head update, release.
+        self.assertEqual(len(queries), 10, [q["sql"][:80] for q in queries])
+
     def test_team_members_create_milestones_with_the_next_key(self) -> None:
         self.login(self.bob)
         response = self.client.post(

@@ -243,6 +243,9 @@ class ProjectOverviewViewTests(BaseTestCase):
     def test_query_count_does_not_grow(self) -> None:
         self.client.force_login(self.alice)
         first = count_queries(self.client, self.url)
+        # Session, user, project with membership, members, milestone counts, overdue and
+        # upcoming milestones, recent activity.
+        self.assertEqual(first, 8)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)
