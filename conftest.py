@@ -1,10 +1,5 @@
-"""Test settings that must be in place before Django loads."""
-
-import os
-import tempfile
-
-os.environ["ACCORD_TESTING"] = "1"
-os.environ.setdefault("ACCORD_DATA_DIR", tempfile.mkdtemp(prefix="accord-test-"))
+"""Fixtures shared by every test. Settings detect a pytest run themselves (PYTEST_VERSION) and
+give it a throw-away data folder and test-speed settings."""
 
 import pytest
 
