@@ -13,13 +13,14 @@ from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api import texts
+from accord.api.serializers import ModelSerializer
 from accord.projects.choices import Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
 
 # Projects ------------------------------------------------------------------------------------
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ModelSerializer):
     my_role = serializers.SerializerMethodField(help_text=texts.MY_ROLE_HELP)
 
     class Meta:
@@ -35,7 +36,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return getattr(project, "my_role", None)
 
 
-class ProjectCreateSerializer(serializers.ModelSerializer):
+class ProjectCreateSerializer(ModelSerializer):
     # The service upper-cases the key before validating it, so "acme" becomes ACME.
     key = serializers.CharField(max_length=10, help_text=texts.PROJECT_KEY_HELP)
 
@@ -47,7 +48,7 @@ class ProjectCreateSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ProjectUpdateSerializer(serializers.ModelSerializer):
+class ProjectUpdateSerializer(ModelSerializer):
     class Meta:
         model = Project
         fields = [
@@ -59,7 +60,7 @@ class ProjectUpdateSerializer(serializers.ModelSerializer):
 # Memberships and invitations -----------------------------------------------------------------
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -86,7 +87,7 @@ class MembershipUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     invited_by = UserSummarySerializer(read_only=True, allow_null=True)
     is_expired = serializers.BooleanField(read_only=True)
 
@@ -102,7 +103,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 # Milestones ----------------------------------------------------------------------------------
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ModelSerializer):
     key = serializers.CharField(read_only=True, help_text=texts.ITEM_KEY_HELP)
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -115,7 +116,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MilestoneInputSerializer(serializers.ModelSerializer):
+class MilestoneInputSerializer(ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["name", "description", "due_date", "status", "visibility"]
