@@ -32,3 +32,15 @@ class ProjectContentQuerySet(models.QuerySet):
         return self.filter(
             Q(project_id__in=internal) | Q(project_id__in=client, visibility=Visibility.SHARED)
         )
+
+    def visible_in(self, project: Any, user: Any) -> ProjectContentQuerySet:
+        """The same rule as `visible_to`, for one project whose membership is already known:
+        decided by the project policies instead of a membership subquery in the SQL."""
+        from accord.projects import policies
+
+        content = self.filter(project=project)
+        if policies.can_view_internal(user, project):
+            return content
+        if policies.can_view_project(user, project):
+            return content.filter(visibility=Visibility.SHARED)
+        return content.none()

@@ -147,7 +147,7 @@ def invitation_pending_list(*, project: Project) -> QuerySet[Invitation]:
 
 def milestone_list(*, user: Any, project: Project) -> QuerySet[Milestone]:
     """The project's milestones the user may see (clients: shared ones only)."""
-    return Milestone.objects.visible_to(user).filter(project=project).select_related("project")
+    return Milestone.objects.visible_in(project, user).select_related("project")
 
 
 def milestone_get(*, user: Any, project: Project, number: int) -> Milestone:
@@ -195,8 +195,7 @@ def milestone_summary(*, user: Any, project: Project, limit: int = 5) -> Milesto
 def audit_event_list(*, user: Any, project: Project) -> QuerySet[AuditEvent]:
     """The project's audit records the user may read, newest first."""
     return (
-        AuditEvent.objects.visible_to(user)
-        .filter(project=project)
+        AuditEvent.objects.visible_in(project, user)
         .select_related("actor", "target_type")
         .order_by("-id")
     )

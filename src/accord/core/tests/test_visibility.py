@@ -87,3 +87,21 @@ class PolicyTests(BaseTestCase):
         self.assertTrue(policies.can_create_project(self.alice))
         self.assertFalse(policies.can_create_project(self.bob))
         self.assertFalse(policies.can_create_project(self.carol))
+
+
+class VisibleInTests(VisibleToTests):
+    """`visible_in` decides exactly as `visible_to`, one project at a time."""
+
+    def visible(self, user) -> set[int]:
+        found: set[int] = set()
+        for project in (self.project, self.other_project):
+            found |= set(Milestone.objects.visible_in(project, user).values_list("pk", flat=True))
+        return found
+
+    def test_it_agrees_with_visible_to_for_every_persona(self) -> None:
+        for user in (self.alice, self.bob, self.carol, self.dave, self.vera, self.mallory):
+            for project in (self.project, self.other_project):
+                expected = Milestone.objects.visible_to(user).filter(project=project)
+                self.assertEqual(
+                    set(Milestone.objects.visible_in(project, user)), set(expected), user.email
+                )
