@@ -220,6 +220,7 @@ TABLE: dict[str, list[Rule]] = {
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
     "api:me": [Rule(get=API_SIGNED_IN, writes=("PATCH",), writers=SIGNED_IN)],
+    "api:not-found": [Rule(get=everyone(404), kwargs=lambda world: {"path": "v1/no-such-thing/"})],
     "api:project-list": [
         Rule(get=API_SIGNED_IN, writes=("POST",), writers=CREATORS),
         Rule(variant="search-other-project", get=API_SIGNED_IN, query="?search=EVIL"),

@@ -4,11 +4,11 @@ Each app keeps its routes in `<app>/api/urls.py` (a `router` for viewsets, `urlp
 other views); they are gathered here under one root.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accord.accounts.api import urls as accounts_api
-from accord.api.views import ApiRouter
+from accord.api.views import ApiRouter, not_found
 from accord.core.api import urls as core_api
 from accord.projects.api import urls as projects_api
 
@@ -24,4 +24,6 @@ urlpatterns = [
     # The schema and its docs page describe the API, not anyone's data: public.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ answers in the API's error format, not with an HTML page.
+    re_path(r"^(?P<path>.*)$", not_found, name="not-found"),
 ]

@@ -15,7 +15,9 @@ import zoneinfo
 from functools import cached_property
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http_status
@@ -154,3 +156,8 @@ class ApiRouter(DefaultRouter):
         }
         links.update(self.extra_root_links)
         return self.APIRootView.as_view(api_root_dict=links)
+
+
+def not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """An unknown API address: the same JSON error as an unknown object."""
+    return JsonResponse({"message": str(_("Not found.")), "field": None, "extra": {}}, status=404)
