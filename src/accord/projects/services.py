@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.accounts.services import user_create
 from accord.accounts.tokens import digest_of
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.exceptions import ApplicationError, StaleObjectError
@@ -377,6 +378,20 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
         after={"status": invitation.status},
     )
     return membership
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(
+    *, invitation: Invitation, full_name: str, password: str, language: str | None = None
+) -> Any:
+    """Create the invitee's account and accept the invitation with it, together: a refused
+    acceptance leaves no account behind."""
+    extra = {"language": language} if language else {}
+    user = user_create(
+        actor=None, email=invitation.email, full_name=full_name, password=password, **extra
+    )
+    invitation_accept(invitation=invitation, user=user)
+    return user
 
 
 @transaction.atomic

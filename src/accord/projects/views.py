@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.choices import Language
-from accord.accounts.services import user_create
 from accord.core.exceptions import ApplicationError, StaleObjectError
 from accord.projects import policies, selectors, services
 from accord.projects.choices import ProjectStatus, Role
@@ -341,7 +339,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         form = InvitationSignupForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and form.is_valid():
             try:
-                user = _create_and_accept(request, invitation, form.cleaned_data)
+                language = translation.get_language()
+                user = services.invitation_accept_with_new_account(
+                    invitation=invitation,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                    language=language if language in Language.values else None,
+                )
             except ApplicationError as exc:
                 apply_error(form, exc)
             else:
@@ -365,22 +369,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=400 if form is not None and form.is_bound else 200,
     )
-
-
-def _create_and_accept(request: HttpRequest, invitation: Invitation, data: dict) -> Any:
-    """Account and membership together: a failed acceptance leaves no account behind."""
-    language = translation.get_language()
-    extra = {"language": language} if language in Language.values else {}
-    with transaction.atomic():
-        user = user_create(
-            actor=None,
-            email=invitation.email,
-            full_name=data["full_name"],
-            password=data["password1"],
-            **extra,
-        )
-        services.invitation_accept(invitation=invitation, user=user)
-    return user
 
 
 def _accept_and_enter(request: HttpRequest, invitation: Invitation, user: Any) -> HttpResponse:

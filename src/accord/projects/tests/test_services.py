@@ -270,3 +270,31 @@ class AdminIsReadOnlyTests(BaseTestCase):
         self.assertEqual(self.client.get("/admin/projects/milestone/add/").status_code, 403)
         self.project.refresh_from_db()
         self.assertEqual(self.project.name, "Customer portal")
+
+
+class InvitationWithNewAccountTests(BaseTestCase):
+    def test_account_and_membership_are_created_together(self) -> None:
+        invitation = services.invitation_create(
+            actor=self.alice, project=self.project, email="new@client.example", role="client"
+        )
+        user = services.invitation_accept_with_new_account(
+            invitation=invitation,
+            full_name="New Person",
+            password="a-long-pass-phrase-9",
+            language="zh-hans",
+        )
+        self.assertEqual((user.email, user.language), ("new@client.example", "zh-hans"))
+        self.assertTrue(Membership.objects.filter(user=user, role=Role.CLIENT).exists())
+
+    def test_a_refused_acceptance_leaves_no_account(self) -> None:
+        from accord.accounts.models import User
+
+        invitation = services.invitation_create(
+            actor=self.alice, project=self.project, email="gone@client.example", role="client"
+        )
+        services.invitation_revoke(actor=self.alice, invitation=invitation)
+        with self.assertRaises(ApplicationError):
+            services.invitation_accept_with_new_account(
+                invitation=invitation, full_name="Gone", password="a-long-pass-phrase-9"
+            )
+        self.assertFalse(User.objects.filter(email="gone@client.example").exists())
