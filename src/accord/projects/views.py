@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.choices import Language
-from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.exceptions import ApplicationError
 from accord.projects import policies, selectors, services
 from accord.projects.choices import ProjectStatus, Role
 from accord.projects.filters import AuditEventFilter, MilestoneFilter, ProjectFilter
@@ -462,9 +462,7 @@ def milestone_edit(request: HttpRequest, key: str, number: int) -> HttpResponse:
                 data=form.changed_data_for_service(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except StaleObjectError as exc:
-            form.add_error(None, exc.message)
-        except ApplicationError as exc:
+        except ApplicationError as exc:  # a stale edit included: it names no field
             apply_error(form, exc)
         else:
             messages.success(request, _("Milestone %(key)s was saved.") % {"key": milestone.key})
