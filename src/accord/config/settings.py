@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.accounts",
     "accord.projects",
+    "accord.requirements",
     "accord.notifications",
     "accord.api",
     "django.contrib.admin",
