@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
     path("accounts/", include("accord.accounts.urls")),
+    path("p/", include("accord.requirements.urls")),
     path("p/", include("accord.projects.urls")),
     path("api/", include("accord.api.urls")),
     path("admin/", admin.site.urls),
