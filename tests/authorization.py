@@ -253,6 +253,8 @@ class World:
     invitation: Any
     invitation_token: str
     audit_event: Any
+    # Each signed-in persona's own notification; alice's names the internal milestone.
+    notifications: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Any:
@@ -271,6 +273,7 @@ def build_world() -> World:
     from accord.core.choices import Visibility
     from accord.core.models import AuditEvent
     from accord.core.testing import make_personas
+    from accord.notifications.models import Notification
     from accord.projects import services as project_services
     from accord.projects.choices import Role
     from accord.projects.models import Invitation
@@ -316,6 +319,16 @@ def build_world() -> World:
         token_objects[name], tokens[name] = api_token_create(user=user, name="walk")
     membership = personas.project.memberships.get(user=personas.bob)
     audit_event = AuditEvent.objects.filter(project_id=personas.project.pk).order_by("pk").last()
+    notifications = {
+        name: Notification.objects.create(
+            recipient=user,
+            project=personas.project if name != "mallory" else personas.other_project,
+            kind="walk",
+            title=INTERNAL_MARKER if name == "alice" else f"Notification of {name}",
+            url=internal.get_absolute_url() if name == "alice" else "/p/",
+        )
+        for name, user in users.items()
+    }
     return World(
         personas=personas,
         users=users,
@@ -328,6 +341,7 @@ def build_world() -> World:
         invitation=invitation,
         invitation_token=invitation_token,
         audit_event=audit_event,
+        notifications=notifications,
     )
 
 
@@ -337,6 +351,7 @@ def fingerprint() -> tuple[Any, ...]:
 
     from accord.accounts.models import ApiToken
     from accord.core.models import AuditEvent
+    from accord.notifications.models import Notification
     from accord.projects.models import Invitation, Membership, Milestone, Project
 
     return (
@@ -346,6 +361,7 @@ def fingerprint() -> tuple[Any, ...]:
         tuple(Milestone.objects.order_by("pk").values_list("pk", "version")),
         tuple(Invitation.objects.order_by("pk").values_list("pk", "status")),
         tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        tuple(Notification.objects.order_by("pk").values_list("pk", "read_at")),
         tuple(
             get_user_model()
             .objects.order_by("pk")

@@ -128,6 +128,23 @@ def _api_audit_record(world: World) -> dict[str, Any]:
     return {"project_key": "ACME", "id": world.audit_event.pk}
 
 
+def _alices_notification(world: World) -> dict[str, Any]:
+    return {"pk": world.notifications["alice"].pk}
+
+
+def _own_notification(world: World, persona: str) -> dict[str, Any]:
+    owner = "alice" if persona == "anonymous" else persona
+    return {"pk": world.notifications[owner].pk}
+
+
+def _api_alices_notification(world: World) -> dict[str, Any]:
+    return {"id": world.notifications["alice"].pk}
+
+
+def _api_own_notification(world: World, persona: str) -> dict[str, Any]:
+    return {"id": _own_notification(world, persona)["pk"]}
+
+
 # Outcome shapes shared by many routes.
 PROJECT_READ = roles()  # everyone in ACME and staff; outsiders 404
 INTERNAL_READ = roles(carol=404)  # clients: as if it did not exist
@@ -139,6 +156,8 @@ CREATORS = writers("alice", "mallory", "staff")  # staff and people who manage a
 MANAGER = writers("alice")
 TEAM = writers("alice", "bob")
 API_SIGNED_IN = roles(mallory=200)
+# A POST-only personal action: GET is 405 for every signed-in user.
+PERSONAL_POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
 
 # The authorization table: route name → the rules its URLs follow. Keep it in URL order.
 TABLE: dict[str, list[Rule]] = {
@@ -217,6 +236,18 @@ TABLE: dict[str, list[Rule]] = {
         Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_internal, unknown=_no_milestone,
              writes=("POST",), writers=TEAM),
     ],
+    # Notifications: each person's own; anyone else's is 404 ------------------------------------
+    "notifications:list": [
+        Rule(get=PERSONAL),
+        Rule(variant="unread", get=PERSONAL, query="?unread=true"),
+    ],
+    "notifications:read-all": [Rule(get=PERSONAL_POST_ONLY, writes=("POST",), writers=SIGNED_IN)],
+    "notifications:read": [
+        Rule(variant="someone-elses", get=PERSONAL_POST_ONLY, kwargs=_alices_notification,
+             writes=("POST",), writers=MANAGER),
+        Rule(variant="own", get=PERSONAL_POST_ONLY, kwargs_for=_own_notification,
+             writes=("POST",), writers=SIGNED_IN),
+    ],
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
     "api:me": [Rule(get=API_SIGNED_IN, writes=("PATCH",), writers=SIGNED_IN)],
@@ -264,6 +295,19 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-audit-record-detail": [
         Rule(get=INTERNAL_READ, kwargs=_api_audit_record,)
+    ],
+    "api:notification-list": [
+        Rule(get=API_SIGNED_IN),
+        Rule(variant="unread", get=API_SIGNED_IN, query="?unread=true"),
+    ],
+    "api:notification-read-all": [
+        Rule(get=PERSONAL_POST_ONLY, writes=("POST",), writers=SIGNED_IN)
+    ],
+    "api:notification-read": [
+        Rule(variant="someone-elses", get=PERSONAL_POST_ONLY, kwargs=_api_alices_notification,
+             writes=("POST",), writers=MANAGER),
+        Rule(variant="own", get=PERSONAL_POST_ONLY, kwargs_for=_api_own_notification,
+             writes=("POST",), writers=SIGNED_IN),
     ],
     # The schema and its docs page describe the API, not anyone's data: public.
     "api:schema": [Rule(get=PUBLIC)],

@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accord.notifications.context_processors.notifications",
             ],
             "builtins": ["accord.core.templatetags.accord"],
         },

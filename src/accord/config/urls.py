@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accord.accounts.urls")),
     path("p/", include("accord.requirements.urls")),
     path("p/", include("accord.projects.urls")),
+    path("notifications/", include("accord.notifications.urls")),
     path("api/", include("accord.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,7 @@ class ApiRootTests(ApiTestCase):
             body,
             {
                 "projects": "http://testserver/api/v1/projects/",
+                "notifications": "http://testserver/api/v1/notifications/",
                 "me": "http://testserver/api/v1/me/",
             },
         )

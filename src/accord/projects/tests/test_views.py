@@ -244,8 +244,8 @@ class ProjectOverviewViewTests(BaseTestCase):
         self.client.force_login(self.alice)
         first = count_queries(self.client, self.url)
         # Session, user, project with membership, members, milestone counts, overdue and
-        # upcoming milestones, recent activity.
-        self.assertEqual(first, 8)
+        # upcoming milestones, recent activity, the header's unread notification count.
+        self.assertEqual(first, 9)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)
