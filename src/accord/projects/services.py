@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,8 @@ from django.utils.translation import gettext as _
 from accord.accounts.services import user_create
 from accord.accounts.tokens import digest_of
 from accord.core.audit import audit_record, changes, snapshot
-from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.edits import apply_fields, check_version, validate_model
+from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.mail import email_queue_template, email_queue_template_all_languages
 from accord.projects.choices import InvitationStatus, Role
@@ -31,41 +31,6 @@ PROJECT_FIELDS = [
 PROJECT_EDITABLE = [f for f in PROJECT_FIELDS if f != "key"]
 MILESTONE_FIELDS = ["name", "description", "due_date", "status", "visibility"]
 MEMBERSHIP_FIELDS = ["user", "role", "can_approve"]
-
-
-def _validate(instance: Any, exclude: list[str] | None = None) -> None:
-    """Run model validation and turn the first error into an ApplicationError on its field."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(
-            messages[0],
-            field=None if field == "__all__" else field,
-            extra={"errors": exc.message_dict},
-        ) from exc
-
-
-def _check_version(instance: Any, expected: int | None) -> None:
-    if expected is not None and instance.version != expected:
-        raise StaleObjectError(
-            _(
-                "Someone else changed this %(object)s while you were editing it. "
-                "Reload the page to see their changes, then apply yours again."
-            )
-            % {"object": instance._meta.verbose_name}
-        )
-
-
-def _apply(instance: Any, data: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ApplicationError(
-            _("These fields cannot be changed here: %(fields)s")
-            % {"fields": ", ".join(sorted(unknown))}
-        )
-    for name, value in data.items():
-        setattr(instance, name, value)
 
 
 def _dates_in_order(start: dt.date | None, end: dt.date | None) -> None:
@@ -85,7 +50,7 @@ def project_create(*, actor: Any, **fields: Any) -> Project:
     fields["key"] = (fields.get("key") or "").strip().upper()
     project = Project(**fields)
     _dates_in_order(project.start_date, project.end_date)
-    _validate(project)
+    validate_model(project)
     project.save()
     audit_record(
         actor=actor,
@@ -104,11 +69,11 @@ def project_update(
 ) -> Project:
     """Change a project's details; refused if someone else saved it since `expected_version`."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _check_version(project, expected_version)
+    check_version(project, expected_version)
     before = snapshot(project, PROJECT_EDITABLE)
-    _apply(project, data, PROJECT_EDITABLE)
+    apply_fields(project, data, PROJECT_EDITABLE)
     _dates_in_order(project.start_date, project.end_date)
-    _validate(project)
+    validate_model(project)
     old, new = changes(before, snapshot(project, PROJECT_EDITABLE))
     if not new:
         return project
@@ -181,7 +146,7 @@ def membership_change(
         .select_related("project", "user")
         .get(pk=membership.pk)
     )
-    _check_version(membership, expected_version)
+    check_version(membership, expected_version)
     if role not in Role.values:
         raise ApplicationError(_("Choose a valid role."), field="role")
     if can_approve and role != Role.CLIENT:
@@ -227,7 +192,7 @@ def membership_remove(
         .select_related("project", "user")
         .get(pk=membership.pk)
     )
-    _check_version(membership, expected_version)
+    check_version(membership, expected_version)
     if membership.role == Role.MANAGER and not _managers_left(membership.project, membership):
         raise ApplicationError(
             _("A project needs at least one project manager. Make someone else manager first.")
@@ -308,7 +273,7 @@ def invitation_create(
         invited_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=settings.ACCORD_INVITATION_DAYS),
     )
-    _validate(invitation, exclude=["invited_by", "accepted_by"])
+    validate_model(invitation, exclude=["invited_by", "accepted_by"])
     try:
         with transaction.atomic():
             invitation.save()
@@ -418,10 +383,10 @@ def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def milestone_create(*, actor: Any, project: Project, **fields: Any) -> Milestone:
     milestone = Milestone(project=project)
-    _apply(milestone, fields, MILESTONE_FIELDS)
+    apply_fields(milestone, fields, MILESTONE_FIELDS)
     # The project is a stored one the caller looked up; checking it exists again would cost a
     # query while the write lock is held.
-    _validate(milestone, exclude=["number", "project"])
+    validate_model(milestone, exclude=["number", "project"])
     assign_number(milestone)
     milestone.save()
     audit_record(
@@ -443,10 +408,10 @@ def milestone_update(
     expected_version: int | None = None,
 ) -> Milestone:
     milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
-    _check_version(milestone, expected_version)
+    check_version(milestone, expected_version)
     before = snapshot(milestone, MILESTONE_FIELDS)
-    _apply(milestone, data, MILESTONE_FIELDS)
-    _validate(milestone)
+    apply_fields(milestone, data, MILESTONE_FIELDS)
+    validate_model(milestone)
     old, new = changes(before, snapshot(milestone, MILESTONE_FIELDS))
     if not new:
         return milestone
@@ -468,7 +433,7 @@ def milestone_delete(
     *, actor: Any, milestone: Milestone, expected_version: int | None = None
 ) -> None:
     milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
-    _check_version(milestone, expected_version)
+    check_version(milestone, expected_version)
     audit_record(
         actor=actor,
         action="milestone.deleted",

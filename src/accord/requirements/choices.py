@@ -143,3 +143,4 @@ class Decision(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     RETURNED = "returned", _("Returned")
     REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", pgettext_lazy("requirement status", "Accepted")

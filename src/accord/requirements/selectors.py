@@ -126,6 +126,16 @@ def changed_since_confirmation(*, user: Any, project: Project) -> QuerySet[Requi
     return requirement_list(user=user, project=project).filter(changed_since_confirmation=True)
 
 
+def agreed_scope(project: Project) -> QuerySet[Requirement]:
+    """The agreed scope: every requirement with a confirmed version that is not withdrawn. A
+    requirement changed since its confirmation counts with the version the client confirmed."""
+    return (
+        Requirement.objects.filter(project=project, confirmed_version__isnull=False)
+        .exclude(status=Status.WITHDRAWN)
+        .order_by("number")
+    )
+
+
 def baseline_list(*, user: Any, project: Project) -> QuerySet[Baseline]:
     return (
         Baseline.objects.visible_in(project, user)

@@ -1,0 +1,46 @@
+"""Helpers every service uses to apply an edit: allowed fields, model validation, and the
+optimistic-locking check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from accord.core.exceptions import ApplicationError, StaleObjectError
+
+
+def validate_model(instance: Any, exclude: list[str] | None = None) -> None:
+    """Run model validation and turn the first error into an ApplicationError on its field."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(
+            messages[0],
+            field=None if field == "__all__" else field,
+            extra={"errors": exc.message_dict},
+        ) from exc
+
+
+def check_version(instance: Any, expected: int | None) -> None:
+    if expected is not None and instance.version != expected:
+        raise StaleObjectError(
+            _(
+                "Someone else changed this %(object)s while you were editing it. "
+                "Reload the page to see their changes, then apply yours again."
+            )
+            % {"object": instance._meta.verbose_name}
+        )
+
+
+def apply_fields(instance: Any, data: dict[str, Any], allowed: list[str] | tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    for name, value in data.items():
+        setattr(instance, name, value)
