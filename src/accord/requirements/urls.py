@@ -9,6 +9,15 @@ ONE = R + "/<int:number>"
 urlpatterns = [
     # listing
     # detail
+    path(ONE + "/", detail.requirement_detail, name="detail"),
+    path(ONE + "/transition/", detail.requirement_transition, name="transition"),
+    path(ONE + "/versions/<int:version>/", detail.version_detail, name="version"),
+    path(ONE + "/diff/", detail.version_diff, name="diff"),
+    path(ONE + "/comments/", detail.comment_create, name="comment-create"),
+    path(ONE + "/comments/<int:pk>/delete/", detail.comment_delete, name="comment-delete"),
+    path(ONE + "/links/", detail.link_create, name="link-create"),
+    path(ONE + "/links/<int:pk>/delete/", detail.link_delete, name="link-delete"),
+    path(ONE + "/criteria/<int:pk>/verify/", detail.criterion_verify, name="criterion-verify"),
     # review
     # baselines
     # traceability
