@@ -127,6 +127,10 @@ def project_overview(request: HttpRequest, key: str) -> HttpResponse:
         member_count=sum(group.count for group in member_groups),
         events=list(selectors.audit_event_list(user=request.user, project=project)[:8]),
     )
+    # Imported here: the requirements pages build on this module's helpers.
+    from accord.requirements.views.listing import overview_card
+
+    context["requirements_card"] = overview_card(request.user, project)
     return render(request, "projects/project_overview.html", context)
 
 

@@ -8,6 +8,11 @@ ONE = R + "/<int:number>"
 
 urlpatterns = [
     # listing
+    path(R + "/", listing.requirement_list, name="list"),
+    path(R + "/tree/", listing.requirement_tree, name="tree"),
+    path(R + "/new/", listing.requirement_create, name="create"),
+    path(R + "/bulk/", listing.requirement_bulk, name="bulk"),
+    path(ONE + "/edit/", listing.requirement_edit, name="edit"),
     # detail
     path(ONE + "/", detail.requirement_detail, name="detail"),
     path(ONE + "/transition/", detail.requirement_transition, name="transition"),
