@@ -13,6 +13,7 @@ from accord.notifications.models import Notification
 LIST_FIELDS = [
     "id", "recipient_id", "project_id", "actor_id", "kind", "title", "body", "url",
     "created_at", "read_at", "project__key", "actor__full_name", "actor__email",
+    "actor__organisation",
 ]  # fmt: skip
 
 
@@ -30,7 +31,7 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
 
 def notification_get(*, user: Any, pk: Any) -> Notification:
     """One of the user's notifications; someone else's or an unknown one is the same 404."""
-    notification = Notification.objects.filter(recipient=user, pk=pk).first()
+    notification = notification_list(user=user).filter(pk=pk).first()
     if notification is None:
         raise Http404
     return notification

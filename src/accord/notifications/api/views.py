@@ -44,7 +44,6 @@ class NotificationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericV
         """Mark one of your notifications read; another person's is 404."""
         notification = selectors.notification_get(user=request.user, pk=self.kwargs["id"])
         services.notification_mark_read(user=request.user, notification=notification)
-        notification = selectors.notification_list(user=request.user).get(pk=notification.pk)
         return self.output(notification)
 
     @extend_schema(request=None, responses=ReadAllResultSerializer)
