@@ -1,4 +1,5 @@
-"""Outgoing mail in the admin: what is queued, what was sent, what failed and why."""
+"""Outgoing mail in the admin: what is queued, what was sent, what failed and why; and the
+notifications people received, read-only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accord.notifications.mail import email_retry
-from accord.notifications.models import EmailStatus, OutgoingEmail
+from accord.notifications.models import EmailStatus, Notification, OutgoingEmail
 
 
 @admin.register(OutgoingEmail)
@@ -41,3 +42,22 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             % {"count": len(failed)},
             messages.SUCCESS,
         )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "project", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient", "project"]
+    search_fields = ["title", "recipient__email", "kind"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["recipient", "actor", "project"]
+    readonly_fields = [
+        "recipient", "project", "actor", "kind", "title", "body", "url", "created_at", "read_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
