@@ -739,7 +739,9 @@ def requirements_tag(
 def baseline_create(*, actor: Any, project: Project, name: str, description: str = "") -> Baseline:
     """Freeze the confirmed version of every agreed requirement under a name."""
     _require(policies.can_create_baseline(actor, project))
-    baseline = Baseline(project=project, name=(name or "").strip(), description=description)
+    baseline = Baseline(
+        project=project, name=(name or "").strip(), description=description, created_by=actor
+    )
     if not baseline.name:
         _refuse(_("Give the baseline a name."), "name")
     validate_model(baseline, exclude=["project", "number", "content_hash"])
@@ -750,7 +752,6 @@ def baseline_create(*, actor: Any, project: Project, name: str, description: str
         (r.number, r.confirmed_version.number, r.confirmed_version.content_hash) for r in agreed
     ]
     baseline.content_hash = baseline_hash(triples)
-    baseline.created_by = actor
     assign_number(baseline)
     baseline.save()
     BaselineItem.objects.bulk_create(
