@@ -86,7 +86,7 @@ class LinkForm(forms.Form):
         match = _TARGET_RE.match(text)
         if match is None:
             raise forms.ValidationError(
-                _("Give the requirement's number or key, e.g. 12 or %(key)s-R12.")
+                _("Give the number or key of a requirement, e.g. 12 or %(key)s-R12.")
                 % {"key": self.project_key}
             )
         key = match.group("key")

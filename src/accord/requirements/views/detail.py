@@ -59,6 +59,7 @@ OWN_PAGES = {
 }
 HISTORY_LIMIT = 50
 
+
 def _effect(transition: str) -> str:
     """What taking the step means, in a sentence, for its confirmation page."""
     effects = {
@@ -137,7 +138,7 @@ def _own_page_url(name: str, requirement: Requirement) -> str | None:
         except NoReverseMatch:
             continue
         if "number" not in kwargs:
-            url += f"?requirements={requirement.number}"
+            url += f"?r={requirement.number}"
         return url
     return None
 
@@ -246,16 +247,18 @@ def _detail_page(
         criterion.verify_form = verify_forms.get(criterion.pk)
 
     versions = _versions_with_previous(
-        list(
-            selectors.with_confirmations(
-                selectors.version_list(user=user, requirement=requirement)
-            )
-        )
+        list(selectors.version_list(user=user, requirement=requirement))
     )
     decisions = list(selectors.decision_list(requirement=requirement))
     decision_labels = dict(Decision.choices)
+    # Each version's confirmations come from the decisions already read: no query per row.
+    confirmations: dict[int, list[Any]] = {}
     for decision in decisions:
         decision.label = str(decision_labels.get(decision.decision, decision.decision))
+        if decision.decision == Decision.CONFIRMED:
+            confirmations.setdefault(decision.version_id, []).append(decision)
+    for version in versions:
+        version.confirmations = confirmations.get(version.pk, [])
 
     comments = list(selectors.comment_list(user=user, requirement=requirement))
     for comment in comments:
@@ -440,9 +443,7 @@ def version_detail(request: HttpRequest, key: str, number: int, version: int) ->
     context = _base_context(request, project, requirement)
     context.update(
         version=shown,
-        fields=[
-            (name, label, content.get(name)) for name, label in compare.field_labels()
-        ],
+        fields=[(name, label, content.get(name)) for name, label in compare.field_labels()],
         criteria_lines=content[compare.CRITERIA],
         previous_number=max(older) if older else None,
         latest_number=numbers[0] if numbers else None,
