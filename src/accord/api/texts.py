@@ -20,3 +20,33 @@ ACTION = _("Action")
 ACTOR_ID = _("Actor (user id)")
 SINCE = _("From (inclusive)")
 UNTIL = _("Until (exclusive)")
+
+# Requirements
+REQUIREMENT_KEY_HELP = _("The requirement's key, e.g. ACME-R12.")
+REQUIREMENT_NUMBERS_HELP = _(
+    "Requirement numbers in this project, e.g. [12, 14] for ACME-R12 and ACME-R14."
+)
+PARENT_HELP = _("The parent requirement's number; null for a top-level requirement.")
+TAGS_HELP = _("Tag names; they are created in the project when new.")
+CRITERIA_HELP = _("The acceptance criteria in order; on an edit, the complete new list.")
+CRITERION_ID_HELP = _("An existing criterion's id, to keep its verification; omit for a new one.")
+VERSION_NOTE_HELP = _("What changed and why; kept with the new version.")
+CONTENT_HASH_HELP = _("SHA-256 over the canonical form of the version's content.")
+EXPECTED_HASH_HELP = _(
+    "The content hash you reviewed; the decision is refused if the requirement changed since."
+)
+TRANSITIONS_HELP = _("The transitions you may fire now.")
+DIFF_OPS_HELP = _(
+    'The change as runs of ["equal" | "delete" | "insert", text]: English word by word, '
+    "Chinese character by character."
+)
+DIRECTION_HELP = _('"out" for a link from this requirement, "in" for a link to it.')
+COMPARE_TO_HELP = _('A baseline number, or "current" for the confirmed requirements of today.')
+NO_SUCH_REQUIREMENTS = _("No requirement numbered %(numbers)s in this project.")
+NO_SUCH_PARENT = _("There is no requirement with this number in the project.")
+NO_SUCH_VERSION = _("This requirement has no version %(number)s.")
+NO_SUCH_BASELINE = _("This project has no baseline %(number)s.")
+NOT_A_BASELINE_OR_CURRENT = _('Give a baseline number, or "current".')
+EMPTY_LIST = _("Name at least one requirement.")
+TAGS_TO_CHANGE = _("Name at least one tag to add or remove.")
+LINK_TARGET_HELP = _("The number of the requirement to link to, in the same project.")

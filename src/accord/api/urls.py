@@ -12,11 +12,12 @@ from accord.api.views import ApiRouter, not_found
 from accord.core.api import urls as core_api
 from accord.notifications.api import urls as notifications_api
 from accord.projects.api import urls as projects_api
+from accord.requirements.api import urls as requirements_api
 
 app_name = "api"
 
 router = ApiRouter(extra_root_links={"me": "me"})
-for app_urls in (projects_api, core_api, notifications_api):
+for app_urls in (projects_api, core_api, notifications_api, requirements_api):
     router.registry.extend(app_urls.router.registry)
 
 urlpatterns = [

@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStatusEnum": "accord.projects.choices.MilestoneStatus",
         "InvitationStatusEnum": "accord.projects.choices.InvitationStatus",
         "RoleEnum": "accord.projects.choices.Role",
+        "RequirementStatusEnum": "accord.requirements.choices.Status",
+        "TransitionEnum": "accord.requirements.choices.Transition",
     },
 }
 
