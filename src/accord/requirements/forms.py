@@ -83,6 +83,8 @@ class RequirementForm(VersionedForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.tag_names = tag_names or []
+        # The model's validators say 1 to 10; the form field's own minimum says 0.
+        self.fields["business_value"].widget.attrs["min"] = 1
         if parent_choices is not None:
             self.fields["parent"].widget = forms.Select(
                 choices=[("", _("— none (top level) —"))]

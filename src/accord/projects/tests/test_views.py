@@ -244,8 +244,9 @@ class ProjectOverviewViewTests(BaseTestCase):
         self.client.force_login(self.alice)
         first = count_queries(self.client, self.url)
         # Session, user, project with membership, members, milestone counts, overdue and
-        # upcoming milestones, recent activity, the header's unread notification count.
-        self.assertEqual(first, 9)
+        # upcoming milestones, recent activity, the header's unread notification count, and
+        # the requirements card (counts by status, awaiting the client, changed since confirmed).
+        self.assertEqual(first, 12)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)
