@@ -17,11 +17,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accord.core.audit import audit_record, verify_audit_chains
+from accord.core.exceptions import ApplicationError
 from accord.core.models import AuditChainHead, AuditEvent
 from accord.projects import services
 from accord.projects.choices import Role
 from accord.projects.models import Milestone
 from accord.projects.tests.factories import MembershipFactory, ProjectFactory
+from accord.requirements import services as requirements
+from accord.requirements.choices import Decision, Status
+from accord.requirements.models import ClientDecision
+from accord.requirements.tests.factories import make_requirement
 
 ENGINE = settings.DATABASES["default"]["ENGINE"]
 
@@ -117,6 +122,51 @@ def check_concurrent_audit_appends_keep_the_chain() -> None:
     assert heads[f"project:{project.pk}"] == total
     assert heads["global"] == AuditEvent.objects.filter(scope="global").count()
     assert list(verify_audit_chains()) == []
+
+
+def check_concurrent_confirmations_make_one() -> None:
+    """Approvers confirming the same requirement at the same instant: one confirmation, the
+    others refused with a clear message, the chain intact."""
+    project = ProjectFactory(key="SIGN")
+    MembershipFactory(project=project, role=Role.MANAGER)
+    approvers = [
+        MembershipFactory(project=project, role=Role.CLIENT, can_approve=True).user
+        for _ in range(THREADS)
+    ]
+    requirement = make_requirement(project, status=Status.SUBMITTED)
+    refusals: list[str] = []
+
+    def confirm(index: int) -> None:
+        try:
+            requirements.requirement_confirm(actor=approvers[index], requirement=requirement)
+        except ApplicationError as exc:
+            refusals.append(exc.message)
+
+    run_concurrently(confirm)
+
+    confirmations = ClientDecision.objects.filter(
+        requirement=requirement, decision=Decision.CONFIRMED
+    )
+    assert confirmations.count() == 1
+    assert len(refusals) == THREADS - 1
+    assert all("Confirmed" in message for message in refusals), refusals
+    requirement.refresh_from_db()
+    assert requirement.confirmed_version_id == confirmations.get().version_id
+    assert AuditEvent.objects.filter(action="requirement.confirmed").count() == 1
+    assert list(verify_audit_chains()) == []
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_concurrent_confirmations_make_one() -> None:
+    assert connection.vendor == "postgresql"
+    check_concurrent_confirmations_make_one()
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_concurrent_confirmations_make_one() -> None:
+    check_concurrent_confirmations_make_one()
 
 
 @postgres_only

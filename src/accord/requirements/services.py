@@ -81,7 +81,7 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 def _locked(requirement: Requirement) -> Requirement:
     return (
-        Requirement.objects.select_for_update()
+        Requirement.objects.select_for_update(of=("self",))
         .select_related("project", "current_version", "confirmed_version")
         .get(pk=requirement.pk)
     )
@@ -402,7 +402,7 @@ def _locked_many(project: Project, requirements: list[Requirement]) -> list[Requ
         _refuse(_("Select at least one requirement."), "requirements")
     ids = {r.pk for r in requirements}
     locked = list(
-        Requirement.objects.select_for_update()
+        Requirement.objects.select_for_update(of=("self",))
         .select_related("project", "current_version", "confirmed_version")
         .filter(pk__in=ids, project=project)
         .order_by("number")
