@@ -24,6 +24,16 @@ urlpatterns = [
     path(ONE + "/links/<int:pk>/delete/", detail.link_delete, name="link-delete"),
     path(ONE + "/criteria/<int:pk>/verify/", detail.criterion_verify, name="criterion-verify"),
     # review
+    path(R + "/submit/", review.submit, name="submit"),
+    path("<str:key>/review/", review.review, name="review"),
+    path(ONE + "/confirm/", review.confirm, name="confirm"),
+    path(ONE + "/return/", review.return_, name="return"),
+    path(ONE + "/reject/", review.reject, name="reject"),
     # baselines
+    path("<str:key>/baselines/", baselines.baseline_list, name="baselines"),
+    path("<str:key>/baselines/new/", baselines.baseline_create, name="baseline-create"),
+    path("<str:key>/baselines/compare/", baselines.baseline_compare_view, name="baseline-compare"),
+    path("<str:key>/baselines/<int:number>/", baselines.baseline_detail, name="baseline-detail"),
     # traceability
+    path("<str:key>/traceability/", traceability.traceability, name="traceability"),
 ]
