@@ -100,6 +100,11 @@ def _no_milestone(world: World) -> dict[str, Any]:
     return {"key": "ACME", "number": UNKNOWN_NUMBER}
 
 
+def _listing_requirement(which: str) -> Any:
+    """The URL arguments of the world's "shared" or "draft" requirement."""
+    return lambda world: {"key": "ACME", "number": world.requirements[which].number}
+
+
 def _api_project(world: World) -> dict[str, Any]:
     return {"project_key": "ACME"}
 
@@ -143,6 +148,34 @@ def _api_alices_notification(world: World) -> dict[str, Any]:
 
 def _api_own_notification(world: World, persona: str) -> dict[str, Any]:
     return {"id": _own_notification(world, persona)["pk"]}
+
+
+def _requirement(name: str) -> Any:
+    def kwargs(world: World) -> dict[str, Any]:
+        return {"key": "ACME", "number": world.requirements[name].number}
+
+    return kwargs
+
+
+def _no_requirement(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _requirement_version(name: str, version: int) -> Any:
+    def kwargs(world: World) -> dict[str, Any]:
+        return {"key": "ACME", "number": world.requirements[name].number, "version": version}
+
+    return kwargs
+
+
+def _requirement_item(name: str, item: str | None) -> Any:
+    """A comment, link or criterion (`item`) of the requirement `name`; None: an unknown one."""
+
+    def kwargs(world: World) -> dict[str, Any]:
+        pk = world.requirements[item].pk if item else UNKNOWN_NUMBER
+        return {"key": "ACME", "number": world.requirements[name].number, "pk": pk}
+
+    return kwargs
 
 
 # Outcome shapes shared by many routes.
@@ -247,6 +280,88 @@ TABLE: dict[str, list[Rule]] = {
              writes=("POST",), writers=MANAGER),
         Rule(variant="own", get=PERSONAL_POST_ONLY, kwargs_for=_own_notification,
              writes=("POST",), writers=SIGNED_IN),
+    ],
+    # Requirements: list, tree, forms, bulk actions ---------------------------------------------
+    "requirements:list": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_acme,
+             query="?q=INTERNAL-SECRET&sort=-priority&status=draft"),
+        Rule(variant="tag-and-parent", get=PROJECT_READ, kwargs=_acme,
+             query="?tag=walk&parent=R1&confirmed=no"),
+    ],
+    "requirements:tree": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="filtered", get=PROJECT_READ, kwargs=_acme, query="?status=draft"),
+    ],
+    "requirements:create": [Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)],
+    "requirements:bulk": [Rule(get=POST_ONLY, kwargs=_acme, writes=("POST",), writers=TEAM)],
+    "requirements:edit": [
+        Rule(variant="shared", get=EDIT, kwargs=_listing_requirement("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="draft", get=EDIT_INTERNAL, kwargs=_listing_requirement("draft"),
+             unknown=_no_milestone, writes=("POST",), writers=TEAM),
+    ],
+    # Requirements: a requirement's page and what it offers ----------------------------------
+    "requirements:detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_requirement("shared")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_requirement("draft"),
+             unknown=_no_requirement),
+    ],
+    "requirements:transition": [
+        # Client approvers reach the page (accepting is theirs); the team takes the other steps.
+        Rule(variant="shared", get=roles(carol=403, dave=200, vera=403, staff=403),
+             kwargs=_requirement("shared"), writes=("POST",),
+             writers=writers("alice", "bob", "dave")),
+        Rule(variant="draft", get=roles(carol=404, vera=403, staff=403),
+             kwargs=_requirement("draft"), unknown=_no_requirement, writes=("POST",),
+             writers=TEAM),
+    ],
+    "requirements:version": [
+        Rule(variant="shown", get=PROJECT_READ, kwargs=_requirement_version("shared", 2)),
+        # The wording before submission: never shown to the client.
+        Rule(variant="never-shown", get=INTERNAL_READ, kwargs=_requirement_version("shared", 1),
+             unknown=_requirement_version("shared", UNKNOWN_NUMBER)),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_requirement_version("draft", 1),
+             unknown=_requirement_version("draft", UNKNOWN_NUMBER)),
+    ],
+    "requirements:diff": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_requirement("shared")),
+        Rule(variant="never-shown", get=INTERNAL_READ, kwargs=_requirement("shared"),
+             query="?from=1&to=2"),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_requirement("draft"),
+             unknown=_no_requirement),
+    ],
+    "requirements:comment-create": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_requirement("shared"), writes=("POST",),
+             writers=writers("alice", "bob", "carol", "dave")),
+        Rule(variant="draft", get=POST_ONLY, kwargs=_requirement("draft"), writes=("POST",),
+             writers=TEAM),
+    ],
+    "requirements:comment-delete": [
+        Rule(variant="shared", get=roles(carol=403, bob=403, staff=403),
+             kwargs=_requirement_item("shared", "shared_comment"), writes=("POST",),
+             writers=MANAGER),
+        Rule(variant="internal", get=roles(carol=404, bob=403, staff=403),
+             kwargs=_requirement_item("shared", "internal_comment"),
+             unknown=_requirement_item("shared", None), writes=("POST",), writers=MANAGER),
+    ],
+    "requirements:link-create": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_requirement("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="draft", get=POST_ONLY, kwargs=_requirement("draft"), writes=("POST",),
+             writers=TEAM),
+    ],
+    "requirements:link-delete": [
+        # The link points at a draft: clients do not see it.
+        Rule(get=EDIT_INTERNAL, kwargs=_requirement_item("shared", "link"),
+             unknown=_requirement_item("shared", None), writes=("POST",), writers=TEAM),
+    ],
+    "requirements:criterion-verify": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_requirement_item("shared", "criterion"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="draft", get=POST_ONLY,
+             kwargs=_requirement_item("draft", "draft_criterion"), writes=("POST",),
+             writers=TEAM),
     ],
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
