@@ -100,11 +100,6 @@ def _no_milestone(world: World) -> dict[str, Any]:
     return {"key": "ACME", "number": UNKNOWN_NUMBER}
 
 
-def _listing_requirement(which: str) -> Any:
-    """The URL arguments of the world's "shared" or "draft" requirement."""
-    return lambda world: {"key": "ACME", "number": world.requirements[which].number}
-
-
 def _api_project(world: World) -> dict[str, Any]:
     return {"project_key": "ACME"}
 
@@ -131,6 +126,41 @@ def _api_no_milestone(world: World) -> dict[str, Any]:
 
 def _api_audit_record(world: World) -> dict[str, Any]:
     return {"project_key": "ACME", "id": world.audit_event.pk}
+
+
+# Requirements over the API: a shared (submitted) requirement and a draft; "unknown" variants
+# point at a requirement number that does not exist.
+def _api_req(name: str) -> Any:
+    return lambda world: {"project_key": "ACME", "number": world.requirements[name].number}
+
+
+def _api_no_requirement(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _api_version(name: str, version: int) -> Any:
+    return lambda world: {**_api_req(name)(world), "version": version}
+
+
+def _api_no_version(world: World) -> dict[str, Any]:
+    return {**_api_req("shared")(world), "version": UNKNOWN_NUMBER}
+
+
+def _api_criterion(name: str) -> Any:
+    criterion = "criterion" if name == "shared" else f"{name}_criterion"
+    return lambda world: {**_api_req(name)(world), "id": world.requirements[criterion].pk}
+
+
+def _api_no_requirement_criterion(world: World) -> dict[str, Any]:
+    return {**_api_no_requirement(world), "id": world.requirements["draft_criterion"].pk}
+
+
+def _api_comment(name: str) -> Any:
+    return lambda world: {**_api_req("shared")(world), "id": world.requirements[name].pk}
+
+
+def _api_link(world: World) -> dict[str, Any]:
+    return {**_api_req("shared")(world), "id": world.requirements["link"].pk}
 
 
 def _alices_notification(world: World) -> dict[str, Any]:
@@ -189,6 +219,11 @@ CREATORS = writers("alice", "mallory", "staff")  # staff and people who manage a
 MANAGER = writers("alice")
 TEAM = writers("alice", "bob")
 API_SIGNED_IN = roles(mallory=200)
+APPROVER = writers("dave")  # a client member with signing authority
+# API routes that only take writes: GET answers 405 to whoever may see the project (and, below
+# something clients may not see, the same 404 as for an unknown object).
+API_POST_ONLY = roles(carol=405, bob=405, alice=405, staff=405)
+API_POST_ONLY_INTERNAL = roles(carol=404, bob=405, alice=405, staff=405)
 # A POST-only personal action: GET is 405 for every signed-in user.
 PERSONAL_POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
 
@@ -296,10 +331,10 @@ TABLE: dict[str, list[Rule]] = {
     "requirements:create": [Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)],
     "requirements:bulk": [Rule(get=POST_ONLY, kwargs=_acme, writes=("POST",), writers=TEAM)],
     "requirements:edit": [
-        Rule(variant="shared", get=EDIT, kwargs=_listing_requirement("shared"),
+        Rule(variant="shared", get=EDIT, kwargs=_requirement("shared"),
              writes=("POST",), writers=TEAM),
-        Rule(variant="draft", get=EDIT_INTERNAL, kwargs=_listing_requirement("draft"),
-             unknown=_no_milestone, writes=("POST",), writers=TEAM),
+        Rule(variant="draft", get=EDIT_INTERNAL, kwargs=_requirement("draft"),
+             unknown=_no_requirement, writes=("POST",), writers=TEAM),
     ],
     # Requirements: a requirement's page and what it offers ----------------------------------
     "requirements:detail": [
@@ -410,6 +445,104 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-audit-record-detail": [
         Rule(get=INTERNAL_READ, kwargs=_api_audit_record,)
+    ],
+    "api:project-requirement-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=TEAM),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_api_project,
+             query="?q=INTERNAL-SECRET&ordering=-priority"),
+    ],
+    "api:project-requirement-bulk-tag": [
+        Rule(get=API_POST_ONLY, kwargs=_api_project, writes=("POST",), writers=TEAM)
+    ],
+    "api:project-requirement-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared"),
+             writes=("PATCH",), writers=TEAM),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement, writes=("PATCH",), writers=TEAM),
+    ],
+    "api:project-requirement-confirm": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_req("shared"),
+             writes=("POST",), writers=APPROVER),
+        Rule(variant="draft", get=API_POST_ONLY, kwargs=_api_req("draft"), writes=("POST",)),
+    ],
+    "api:project-requirement-decisions": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement),
+    ],
+    "api:project-requirement-diff": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement),
+    ],
+    "api:project-requirement-reject": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_req("shared"),
+             writes=("POST",), writers=APPROVER),
+        Rule(variant="draft", get=API_POST_ONLY, kwargs=_api_req("draft"), writes=("POST",)),
+    ],
+    "api:project-requirement-return": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_req("shared"),
+             writes=("POST",), writers=APPROVER),
+        Rule(variant="draft", get=API_POST_ONLY, kwargs=_api_req("draft"), writes=("POST",)),
+    ],
+    "api:project-requirement-transition": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_req("shared"),
+             writes=("POST",), writers=writers("alice", "bob", "dave")),
+        Rule(variant="draft", get=API_POST_ONLY, kwargs=_api_req("draft"),
+             writes=("POST",), writers=TEAM),
+    ],
+    "api:requirement-version-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement),
+    ],
+    "api:requirement-version-detail": [
+        Rule(variant="shown", get=PROJECT_READ, kwargs=_api_version("shared", 2)),
+        Rule(variant="never-shown", get=INTERNAL_READ, kwargs=_api_version("shared", 1),
+             unknown=_api_no_version),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_version("draft", 1),
+             unknown=lambda world: {**_api_no_requirement(world), "version": 1}),
+    ],
+    "api:requirement-criterion-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement),
+    ],
+    "api:requirement-criterion-verify": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_criterion("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="draft", get=API_POST_ONLY_INTERNAL, kwargs=_api_criterion("draft"),
+             unknown=_api_no_requirement_criterion, writes=("POST",), writers=TEAM),
+    ],
+    "api:requirement-comment-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared"),
+             writes=("POST",), writers=writers("alice", "bob", "carol", "dave")),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement, writes=("POST",), writers=TEAM),
+    ],
+    "api:requirement-comment-detail": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_comment("shared_comment"),
+             writes=("DELETE",), writers=MANAGER),
+        Rule(variant="internal", get=API_POST_ONLY, kwargs=_api_comment("internal_comment"),
+             writes=("DELETE",), writers=MANAGER),
+    ],
+    "api:requirement-link-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_req("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="draft", get=INTERNAL_READ, kwargs=_api_req("draft"),
+             unknown=_api_no_requirement, writes=("POST",), writers=TEAM),
+    ],
+    "api:requirement-link-detail": [
+        Rule(get=API_POST_ONLY, kwargs=_api_link, writes=("DELETE",), writers=TEAM)
+    ],
+    "api:project-submission-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=MANAGER)
+    ],
+    "api:project-confirmation-list": [
+        Rule(get=API_POST_ONLY, kwargs=_api_project, writes=("POST",), writers=APPROVER)
+    ],
+    "api:project-baseline-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=MANAGER)
     ],
     "api:notification-list": [
         Rule(get=API_SIGNED_IN),
