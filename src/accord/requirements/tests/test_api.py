@@ -1021,3 +1021,96 @@ class BaselineTests(RequirementApiTestCase):
         self.assertError(
             self.client.get(f"{BASE}/baselines/compare/", {"from": 1, "to": "yesterday"}), 400, "to"
         )
+
+
+class ListQueryCountTests(RequirementApiTestCase):
+    """Every list answers in a number of queries that does not depend on its length."""
+
+    def test_versions(self) -> None:
+        self.login(self.carol)
+        counter = iter(range(100))
+
+        def add_rows() -> None:
+            for _ in range(3):
+                n = next(counter)
+                services.requirement_update(
+                    actor=self.alice, requirement=self.confirmed, data={"description": f"第{n}版"}
+                )
+
+        self.assertQueriesDoNotGrow(url(self.confirmed, "versions/"), add_rows)
+
+    def test_decisions(self) -> None:
+        self.login(self.carol)
+
+        def add_rows() -> None:
+            for _ in range(2):
+                services.requirement_return(
+                    actor=self.dave, requirement=self.submitted, comment="Not yet"
+                )
+                self.submitted.refresh_from_db()
+                services.requirement_transition(
+                    actor=self.alice, requirement=self.submitted, transition="rework"
+                )
+                services.requirement_transition(
+                    actor=self.alice, requirement=self.submitted, transition="send_to_review"
+                )
+                services.requirements_submit(
+                    actor=self.alice, project=self.project, requirements=[self.submitted]
+                )
+                self.submitted.refresh_from_db()
+
+        self.assertQueriesDoNotGrow(url(self.submitted, "decisions/"), add_rows)
+
+    def test_links(self) -> None:
+        self.login(self.carol)
+
+        def add_rows() -> None:
+            for _ in range(3):
+                target = make_requirement(self.project, status=Status.SUBMITTED)
+                services.link_create(
+                    actor=self.bob, source=self.submitted, target=target, kind="depends_on"
+                )
+
+        self.assertQueriesDoNotGrow(url(self.submitted, "links/"), add_rows)
+
+    def test_baselines_and_a_baseline_with_its_items(self) -> None:
+        self.login(self.carol)
+
+        def add_rows() -> None:
+            for _ in range(2):
+                make_requirement(self.project, status=Status.CONFIRMED)
+                services.baseline_create(actor=self.alice, project=self.project, name="Scope")
+
+        self.assertQueriesDoNotGrow(f"{BASE}/baselines/", add_rows)
+        self.assertQueriesDoNotGrow(f"{BASE}/baselines/1/", add_rows)
+        self.assertQueriesDoNotGrow(f"{BASE}/baselines/compare/?from=1", add_rows)
+
+    def test_requirement_detail_does_not_grow_with_criteria_and_tags(self) -> None:
+        self.login(self.dave)
+        counter = iter(range(100))
+
+        def add_rows() -> None:
+            n = next(counter)
+            criteria = [
+                {
+                    "id": c.pk,
+                    "style": c.style,
+                    "text": c.text,
+                    "given": c.given,
+                    "when": c.when,
+                    "then": c.then,
+                }
+                for c in self.submitted.criteria.order_by("position")
+            ]
+            criteria += [{"style": "free", "text": f"Extra check {n}.{i}"} for i in range(3)]
+            services.requirement_update(
+                actor=self.alice,
+                requirement=self.submitted,
+                data={},
+                criteria=criteria,
+                tags=[*self.submitted.tags.values_list("name", flat=True), f"t{n}"],
+            )
+            for criterion in self.submitted.criteria.all():
+                services.criterion_verify(actor=self.bob, criterion=criterion, verified=True)
+
+        self.assertQueriesDoNotGrow(url(self.submitted), add_rows)
