@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 
 from accord.core.textdiff import FieldDiff
 from accord.requirements import selectors
@@ -77,7 +77,7 @@ def _baseline_side(baseline: Baseline) -> dict[int, Entry]:
             "requirement__project__key",
             *(f"version__{name}" for name in _VERSION_COLUMNS),
         )
-        .annotate(version_title=KT("version__content__title"))
+        .annotate(version_title=KeyTextTransform("title", "version__content"))
         .order_by()
     )
     return {
@@ -97,7 +97,7 @@ def _today_side(project: Any, user: Any) -> dict[int, Entry]:
             "confirmed_version",
             *(f"confirmed_version__{name}" for name in _VERSION_COLUMNS),
         )
-        .annotate(version_title=KT("confirmed_version__content__title"))
+        .annotate(version_title=KeyTextTransform("title", "confirmed_version__content"))
         .order_by()
     )
     return {r.pk: Entry(r, r.confirmed_version, r.version_title or "") for r in requirements}
