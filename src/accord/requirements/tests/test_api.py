@@ -1114,3 +1114,46 @@ class ListQueryCountTests(RequirementApiTestCase):
                 services.criterion_verify(actor=self.bob, criterion=criterion, verified=True)
 
         self.assertQueriesDoNotGrow(url(self.submitted), add_rows)
+
+
+class RequirementSchemaTests(ApiTestCase):
+    PATHS = [
+        "/requirements/",
+        "/requirements/{number}/",
+        "/requirements/{number}/transition/",
+        "/requirements/{number}/confirm/",
+        "/requirements/{number}/return/",
+        "/requirements/{number}/reject/",
+        "/requirements/{number}/decisions/",
+        "/requirements/{number}/diff/",
+        "/requirements/{number}/versions/",
+        "/requirements/{number}/versions/{version}/",
+        "/requirements/{number}/criteria/",
+        "/requirements/{number}/criteria/{id}/verify/",
+        "/requirements/{number}/comments/",
+        "/requirements/{number}/comments/{id}/",
+        "/requirements/{number}/links/",
+        "/requirements/{number}/links/{id}/",
+        "/requirements/bulk-tag/",
+        "/submissions/",
+        "/confirmations/",
+        "/baselines/",
+        "/baselines/{number}/",
+        "/baselines/compare/",
+    ]
+
+    def test_every_endpoint_is_in_the_schema_with_its_shapes(self) -> None:
+        schema = self.client.get("/api/schema/", {"format": "json"}).json()
+        paths = schema["paths"]
+        for tail in self.PATHS:
+            self.assertIn(f"/api/v1/projects/{{project_key}}{tail}", paths)
+        detail = paths["/api/v1/projects/{project_key}/requirements/{number}/"]
+        self.assertIn("If-Match", {p["name"] for p in detail["patch"]["parameters"]})
+        diff = paths["/api/v1/projects/{project_key}/requirements/{number}/diff/"]["get"]
+        self.assertEqual({"from", "to"} & {p["name"] for p in diff["parameters"]}, {"from", "to"})
+        components = schema["components"]["schemas"]
+        self.assertEqual(set(components["Diff"]["properties"]), {"key", "from", "to", "fields"})
+        self.assertIn("ops", components["DiffField"]["properties"])
+        self.assertIn("available_transitions", components["RequirementDetail"]["properties"])
+        for name in ("RequirementInputRequest", "SubmissionInputRequest", "DecisionInputRequest"):
+            self.assertIn(name, components)
