@@ -62,6 +62,7 @@ from accord.requirements.api.serializers import (
     VersionSerializer,
     requirement_key,
 )
+from accord.requirements.baseline_compare import baseline_compare
 from accord.requirements.choices import WORKFLOW, Actor, Transition
 from accord.requirements.compare import version_diff
 from accord.requirements.models import (
@@ -775,8 +776,6 @@ class BaselineViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsV
             new = self.baseline(int(raw_to), "to")
         else:
             raise ValidationError({"to": [texts.NOT_A_BASELINE_OR_CURRENT]})
-        from accord.requirements.baseline_compare import baseline_compare
-
         result = baseline_compare(old, new, user=request.user)
         key = self.project.key
 
