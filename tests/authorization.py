@@ -35,14 +35,34 @@ EVIL_MARKER = "EVIL-SECRET-project"
 EVIL_ITEM_MARKER = "EVIL-SECRET-milestone"
 ACME_NAME = "Customer portal"
 INVITEE_EMAIL = "invitee-acme@example.com"
+# Requirements: a draft, the wording of a version never shown to the client, an internal
+# comment; and their shared counterparts.
+REQUIREMENT_INTERNAL_MARKER = "INTERNAL-SECRET-requirement"
+WORDING_INTERNAL_MARKER = "INTERNAL-SECRET-wording"
+COMMENT_INTERNAL_MARKER = "INTERNAL-SECRET-comment"
+REQUIREMENT_SHARED_MARKER = "SHARED-ACME-requirement"
+COMMENT_SHARED_MARKER = "SHARED-ACME-comment"
+REQUIREMENTS_INTERNAL = (
+    REQUIREMENT_INTERNAL_MARKER,
+    WORDING_INTERNAL_MARKER,
+    COMMENT_INTERNAL_MARKER,
+)
 
-ALL_ACME = (ACME_NAME, SHARED_MARKER, INTERNAL_MARKER, INVITEE_EMAIL)
+ALL_ACME = (
+    ACME_NAME,
+    SHARED_MARKER,
+    INTERNAL_MARKER,
+    INVITEE_EMAIL,
+    *REQUIREMENTS_INTERNAL,
+    REQUIREMENT_SHARED_MARKER,
+    COMMENT_SHARED_MARKER,
+)
 ALL_EVIL = (EVIL_MARKER, EVIL_ITEM_MARKER)
 FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
     "anonymous": ALL_ACME + ALL_EVIL,
     "mallory": ALL_ACME,
-    "carol": (INTERNAL_MARKER, INVITEE_EMAIL, *ALL_EVIL),
-    "dave": (INTERNAL_MARKER, INVITEE_EMAIL, *ALL_EVIL),
+    "carol": (INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, *ALL_EVIL),
+    "dave": (INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, *ALL_EVIL),
     "bob": ALL_EVIL,
     "vera": ALL_EVIL,
     "alice": ALL_EVIL,
@@ -255,6 +275,10 @@ class World:
     audit_event: Any
     # Each signed-in persona's own notification; alice's names the internal milestone.
     notifications: dict[str, Any] = field(default_factory=dict)
+    # The requirement detail routes' objects: "draft", "shared" (its v1 was never shown to the
+    # client), "internal_comment" and "shared_comment" on the shared one, "link" from the
+    # shared one to the draft, "criterion" and "draft_criterion".
+    requirements: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Any:
@@ -319,6 +343,7 @@ def build_world() -> World:
         token_objects[name], tokens[name] = api_token_create(user=user, name="walk")
     membership = personas.project.memberships.get(user=personas.bob)
     audit_event = AuditEvent.objects.filter(project_id=personas.project.pk).order_by("pk").last()
+    requirements = _requirement_world(personas)
     notifications = {
         name: Notification.objects.create(
             recipient=user,
@@ -342,7 +367,48 @@ def build_world() -> World:
         invitation_token=invitation_token,
         audit_event=audit_event,
         notifications=notifications,
+        requirements=requirements,
     )
+
+
+def _requirement_world(personas: Any) -> dict[str, Any]:
+    """A draft requirement and a submitted one whose first wording the client never saw,
+    with an internal and a shared comment and a link, all through the services."""
+    from accord.requirements import services as requirement_services
+    from accord.requirements.choices import Status
+    from accord.requirements.tests.factories import advance, make_requirement
+
+    alice, project = personas.alice, personas.project
+    draft = make_requirement(project, title=REQUIREMENT_INTERNAL_MARKER)
+    shared = make_requirement(
+        project, title=REQUIREMENT_SHARED_MARKER, description=WORDING_INTERNAL_MARKER
+    )
+    requirement_services.requirement_update(
+        actor=alice, requirement=shared, data={"description": "Reworded for the client."}
+    )
+    shared = advance(shared, Status.SUBMITTED)
+    return {
+        "draft": draft,
+        "shared": shared,
+        "internal_comment": requirement_services.comment_create(
+            actor=alice, requirement=shared, body=COMMENT_INTERNAL_MARKER, visibility="internal"
+        ),
+        "shared_comment": requirement_services.comment_create(
+            actor=alice, requirement=shared, body=COMMENT_SHARED_MARKER, visibility="shared"
+        ),
+        "link": requirement_services.link_create(
+            actor=alice, source=shared, target=draft, kind="depends_on"
+        ),
+        "criterion": shared.criteria.order_by("position").first(),
+        "draft_criterion": draft.criteria.order_by("position").first(),
+        # Agreed scope frozen in a baseline, for the baseline pages.
+        "agreed": make_requirement(
+            project, title=f"{REQUIREMENT_SHARED_MARKER} agreed", status=Status.CONFIRMED
+        ),
+        "baseline": requirement_services.baseline_create(
+            actor=alice, project=project, name=f"{REQUIREMENT_SHARED_MARKER} baseline"
+        ),
+    }
 
 
 def fingerprint() -> tuple[Any, ...]:
