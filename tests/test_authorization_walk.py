@@ -163,6 +163,10 @@ def _api_link(world: World) -> dict[str, Any]:
     return {**_api_req("shared")(world), "id": world.requirements["link"].pk}
 
 
+def _api_baseline(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": world.requirements["baseline"].number}
+
+
 def _alices_notification(world: World) -> dict[str, Any]:
     return {"pk": world.notifications["alice"].pk}
 
@@ -543,6 +547,14 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-baseline-list": [
         Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=MANAGER)
+    ],
+    "api:project-baseline-detail": [
+        Rule(get=PROJECT_READ, kwargs=_api_baseline, unknown=_api_no_requirement)
+    ],
+    "api:project-baseline-compare": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, query="?from=1&to=current"),
+        Rule(variant="unknown-baseline", get=roles(carol=400, bob=400, alice=400, staff=400),
+             kwargs=_api_project, query=f"?from={UNKNOWN_NUMBER}"),
     ],
     "api:notification-list": [
         Rule(get=API_SIGNED_IN),
