@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.accounts.choices import Language
+from accord.accounts.services import api_token_create
 from accord.api.tests.base import ApiTestCase
 from accord.core.choices import Visibility
 from accord.requirements import services
@@ -1157,3 +1159,18 @@ class RequirementSchemaTests(ApiTestCase):
         self.assertIn("available_transitions", components["RequirementDetail"]["properties"])
         for name in ("RequirementInputRequest", "SubmissionInputRequest", "DecisionInputRequest"):
             self.assertIn(name, components)
+
+
+class LanguageTests(RequirementApiTestCase):
+    def test_a_chinese_approvers_token_request_is_answered_in_chinese(self) -> None:
+        self.dave.language = Language.CHINESE
+        self.dave.save()
+        _, plain = api_token_create(user=self.dave, name="portal")
+        headers = {"authorization": f"Token {plain}"}
+        response = self.client.post(LIST, {"title": "x"}, format="json", headers=headers)
+        self.assertEqual(self.assertError(response, 403)["message"], "您没有执行该操作的权限。")
+        self.assertEqual(response["Content-Language"], "zh-hans")
+        response = self.client.post(
+            url(self.submitted, "return/"), {}, format="json", headers=headers
+        )
+        self.assertEqual(self.assertError(response, 400, "comment")["message"], "该字段是必填项。")
