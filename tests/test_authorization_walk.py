@@ -202,6 +202,14 @@ def _requirement_version(name: str, version: int) -> Any:
     return kwargs
 
 
+def _baseline(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": world.requirements["baseline"].number}
+
+
+def _no_baseline(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": UNKNOWN_NUMBER}
+
+
 def _requirement_item(name: str, item: str | None) -> Any:
     """A comment, link or criterion (`item`) of the requirement `name`; None: an unknown one."""
 
@@ -230,6 +238,18 @@ API_POST_ONLY = roles(carol=405, bob=405, alice=405, staff=405)
 API_POST_ONLY_INTERNAL = roles(carol=404, bob=405, alice=405, staff=405)
 # A POST-only personal action: GET is 405 for every signed-in user.
 PERSONAL_POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
+
+# A client decision on a requirement: only approvers reach the page; on a draft, clients get
+# the 404 of an unknown requirement; on an agreed one, approvers see that nothing awaits them.
+DECISION_RULES = [
+    Rule(variant="submitted", get=roles(carol=403, dave=200, bob=403, alice=403, staff=403),
+         kwargs=_requirement("shared"), writes=("POST",), writers=APPROVER),
+    Rule(variant="agreed", get=roles(carol=403, dave=200, bob=403, alice=403, staff=403),
+         kwargs=_requirement("agreed")),
+    Rule(variant="draft", get=roles(carol=404, bob=403, alice=403, staff=403),
+         kwargs=_requirement("draft"), unknown=_no_requirement, writes=("POST",),
+         writers=writers()),
+]
 
 # The authorization table: route name → the rules its URLs follow. Keep it in URL order.
 TABLE: dict[str, list[Rule]] = {
@@ -401,6 +421,39 @@ TABLE: dict[str, list[Rule]] = {
         Rule(variant="draft", get=POST_ONLY,
              kwargs=_requirement_item("draft", "draft_criterion"), writes=("POST",),
              writers=TEAM),
+    ],
+    # Requirements: client review, decisions, baselines, traceability -----------------------
+    "requirements:submit": [
+        Rule(get=MANAGE, kwargs=_acme, writes=("POST",), writers=MANAGER),
+        Rule(variant="preselected", get=MANAGE, kwargs=_acme, query="?r=1&r=2&r=9999"),
+    ],
+    "requirements:review": [
+        Rule(get=PROJECT_READ, kwargs=_acme, writes=("POST",), writers=APPROVER),
+    ],
+    "requirements:confirm": DECISION_RULES,
+    "requirements:return": DECISION_RULES,
+    "requirements:reject": DECISION_RULES,
+    "requirements:baselines": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_acme,
+             query="?q=INTERNAL-SECRET&sort=name"),
+    ],
+    "requirements:baseline-create": [
+        Rule(get=MANAGE, kwargs=_acme, writes=("POST",), writers=MANAGER)
+    ],
+    "requirements:baseline-compare": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="with-today", get=PROJECT_READ, kwargs=_acme, query="?to=current"),
+        Rule(variant="unknown-baseline", get=roles(carol=400, bob=400, alice=400, staff=400),
+             kwargs=_acme, query="?from=9999"),
+    ],
+    "requirements:baseline-detail": [
+        Rule(get=PROJECT_READ, kwargs=_baseline, unknown=_no_baseline),
+    ],
+    "requirements:traceability": [
+        Rule(get=roles(carol=403), kwargs=_acme),
+        Rule(variant="gaps", get=roles(carol=403), kwargs=_acme,
+             query="?gap=no_links&status=draft&q=INTERNAL&sort=-criteria"),
     ],
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
