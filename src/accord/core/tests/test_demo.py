@@ -10,11 +10,43 @@ from django.core.management import call_command
 
 from accord.accounts.models import User
 from accord.core.audit import verify_audit_chains
-from accord.core.demo import DEMO_PASSWORD, PM, USERS, demo_load
+from accord.core.choices import Visibility
+from accord.core.demo import (
+    DEMO_PASSWORD,
+    PM,
+    USERS,
+    DemoReport,
+    _build_project,
+    _ensure_users,
+    _projects,
+    demo_load,
+)
+from accord.core.integrity import run_checks
 from accord.core.models import AuditEvent
+from accord.notifications.models import Notification
 from accord.projects.choices import InvitationStatus, MilestoneStatus, Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
 from accord.projects.tests.factories import ProjectFactory
+from accord.requirements import selectors
+from accord.requirements.choices import (
+    CriterionStyle,
+    LinkKind,
+    Priority,
+    QualityAttribute,
+    RequirementType,
+    Status,
+)
+from accord.requirements.models import (
+    AcceptanceCriterion,
+    Baseline,
+    BaselineItem,
+    ClientDecision,
+    Comment,
+    Requirement,
+    RequirementLink,
+    RequirementVersion,
+    Submission,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +54,23 @@ pytestmark = pytest.mark.django_db
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in [User, Project, Membership, Milestone, Invitation, AuditEvent]
+        for model in [
+            User,
+            Project,
+            Membership,
+            Milestone,
+            Invitation,
+            AuditEvent,
+            Requirement,
+            RequirementVersion,
+            AcceptanceCriterion,
+            ClientDecision,
+            Submission,
+            Baseline,
+            Comment,
+            RequirementLink,
+            Notification,
+        ]
     }
 
 
@@ -96,6 +144,7 @@ def test_running_it_twice_changes_nothing() -> None:
 
     assert first.changed
     assert first.projects == ["HZYB", "ACME"]
+    assert first.requirements == ["HZYB", "ACME"]
     assert not second.changed
     assert counts() == before
 
@@ -141,3 +190,185 @@ def test_if_empty_loads_an_empty_database_and_is_quiet_the_second_time() -> None
     assert Project.objects.count() == 2
     assert counts() == before
     assert PM.email in out.getvalue()
+
+
+# Requirements ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["HZYB", "ACME"])
+def test_each_project_has_a_realistic_requirement_set_in_every_state(key) -> None:
+    demo_load()
+
+    reqs = Requirement.objects.filter(project__key=key)
+    assert 20 <= reqs.count() <= 30
+    assert set(reqs.values_list("status", flat=True)) == set(Status.values)
+    assert set(reqs.values_list("type", flat=True)) == set(RequirementType.values)
+    assert set(reqs.values_list("priority", flat=True)) == set(Priority.values)
+    assert {
+        QualityAttribute.PERFORMANCE,
+        QualityAttribute.SECURITY,
+        QualityAttribute.USABILITY,
+        QualityAttribute.RELIABILITY,
+        QualityAttribute.COMPATIBILITY,
+    } <= set(
+        reqs.filter(type=RequirementType.NON_FUNCTIONAL).values_list("quality_attribute", flat=True)
+    )
+    assert len(set(reqs.values_list("source", flat=True))) >= 5
+    assert not reqs.filter(source_stakeholder="").exists()
+    # epic -> requirement -> detail
+    assert reqs.filter(parent__parent__isnull=False, parent__parent__type=RequirementType.BUSINESS)
+    assert reqs.filter(tags__isnull=False).distinct().count() >= 20
+    assert not reqs.filter(criteria__isnull=True).exists()
+    criteria = AcceptanceCriterion.objects.filter(requirement__project__key=key)
+    assert criteria.filter(style=CriterionStyle.GHERKIN).exists()
+    verified = criteria.filter(verified=True)
+    assert verified.exists()
+    assert not verified.filter(verified_by__isnull=True).exists()
+    links = RequirementLink.objects.filter(project__key=key)
+    assert set(links.values_list("kind", flat=True)) == set(LinkKind.values)
+    # Drafts and internal review stay internal; what the client sees is shared.
+    assert set(
+        reqs.filter(status__in=[Status.DRAFT, Status.IN_REVIEW]).values_list(
+            "visibility", flat=True
+        )
+    ) == {Visibility.INTERNAL}
+
+
+def test_the_chinese_project_speaks_the_vocabulary_of_a_medical_insurance_system() -> None:
+    demo_load()
+
+    titles = " ".join(
+        Requirement.objects.filter(project__key="HZYB").values_list("title", flat=True)
+    )
+    for word in ["异地就医", "结算", "对账", "省医保"]:
+        assert word in titles
+    performance = Requirement.objects.get(
+        project__key="HZYB", quality_attribute=QualityAttribute.PERFORMANCE
+    )
+    assert "2 秒" in performance.title
+    assert "赵磊" in performance.source_stakeholder
+
+
+@pytest.mark.parametrize(
+    ("key", "approver", "pm_handle"),
+    [
+        ("HZYB", "zhao.lei@hz-medical.demo", "@zhao.lei"),
+        ("ACME", "sarah.miller@acme-logistics.demo", "@sarah.miller"),
+    ],
+)
+def test_the_client_loop_is_played_through_to_a_baseline_and_a_later_change(
+    key, approver, pm_handle
+) -> None:
+    demo_load()
+    project = Project.objects.get(key=key)
+    client = User.objects.get(email=approver)
+
+    # Something awaits the client approver, among it a requirement returned with a comment,
+    # edited into a second version and submitted again.
+    awaiting = list(selectors.awaiting_client(user=client, project=project))
+    assert len(awaiting) >= 2
+    reworked = [r for r in awaiting if r.current_version.number == 2]
+    assert len(reworked) == 1
+    reworked = reworked[0]
+    returned = ClientDecision.objects.get(requirement=reworked, decision="returned")
+    assert returned.decided_by == client
+    assert returned.comment
+    assert returned.version.number == 1
+    v1, v2 = reworked.versions.order_by("number")
+    assert v1.content["description"] != v2.content["description"]
+    assert v2.note
+    assert Notification.objects.filter(recipient=client, kind="requirement.submitted").exists()
+
+    # Confirmations carry the exact version and hash.
+    confirmations = ClientDecision.objects.filter(
+        requirement__project=project, decision="confirmed"
+    )
+    assert confirmations.count() >= 8
+    for decision in confirmations:
+        assert decision.content_hash == decision.version.content_hash
+
+    # A baseline froze the confirmed versions; one requirement was changed afterwards.
+    baseline = Baseline.objects.get(project=project)
+    changed = Requirement.objects.get(project=project, changed_since_confirmation=True)
+    assert changed.status == Status.CONFIRMED
+    assert changed.current_version.number == 2
+    frozen = BaselineItem.objects.get(baseline=baseline, requirement=changed)
+    assert frozen.version == changed.confirmed_version
+    assert frozen.version != changed.current_version
+    assert changed in selectors.changed_since_confirmation(user=client, project=project)
+
+    # Discussion: internal and shared comments, with @mentions that notified.
+    comments = Comment.objects.filter(project=project)
+    assert {Visibility.INTERNAL, Visibility.SHARED} <= set(
+        comments.values_list("visibility", flat=True)
+    )
+    client_domain = "@" + approver.split("@")[1]
+    # The client writes too (shared only).
+    assert set(
+        comments.filter(author__email__endswith=client_domain).values_list("visibility", flat=True)
+    ) == {Visibility.SHARED}
+    mention = comments.get(body__startswith=pm_handle)
+    assert mention.visibility == Visibility.SHARED
+    assert Notification.objects.filter(recipient=client, kind="comment.mention").exists()
+    internal_mention = comments.filter(visibility=Visibility.INTERNAL, body__startswith="@").get()
+    assert (
+        Notification.objects.filter(
+            kind="comment.mention", url__endswith=f"#comment-{internal_mention.pk}"
+        )
+        .exclude(recipient__email__endswith=client_domain)
+        .exists()
+    )
+
+    # Every step is in the audit history.
+    actions = set(AuditEvent.objects.filter(project=project).values_list("action", flat=True))
+    assert {
+        "requirement.created",
+        "requirement.submitted",
+        "requirement.confirmed",
+        "requirement.returned",
+        "requirement.rejected",
+        "requirement.accept",
+        "requirement.withdraw",
+        "requirement.updated",
+        "baseline.created",
+        "comment.created",
+        "requirement.linked",
+    } <= actions
+
+
+def test_clients_see_no_draft_and_no_internal_comment() -> None:
+    demo_load()
+    project = Project.objects.get(key="HZYB")
+    client = User.objects.get(email="sun.li@hz-medical.demo")
+
+    visible = selectors.requirement_list(user=client, project=project)
+    assert not visible.filter(status__in=[Status.DRAFT, Status.IN_REVIEW]).exists()
+    assert visible.filter(status=Status.CONFIRMED).exists()
+    performance = Requirement.objects.get(
+        project=project, quality_attribute=QualityAttribute.PERFORMANCE
+    )
+    assert not selectors.comment_list(user=client, requirement=performance).exists()
+
+
+def test_every_integrity_check_passes_after_loading() -> None:
+    demo_load()
+
+    results = run_checks()
+    assert {r.name for r in results} >= {"audit", "requirements"}
+    assert all(r.ok for r in results), [r.problems for r in results]
+    requirements = next(r for r in results if r.name == "requirements")
+    assert "2 baseline(s)" in requirements.summary
+
+
+def test_a_demo_project_loaded_before_requirements_gets_them_once() -> None:
+    users = _ensure_users(DemoReport())
+    for spec in _projects(dt.date(2026, 5, 1)):
+        _build_project(spec, users)
+    assert not Requirement.objects.exists()
+
+    report = demo_load()
+
+    assert report.projects == []
+    assert report.requirements == ["HZYB", "ACME"]
+    assert Requirement.objects.filter(project__key="ACME").count() >= 20
+    assert not demo_load().changed
