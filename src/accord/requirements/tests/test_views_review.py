@@ -352,6 +352,22 @@ class ReviewPageTests(ReviewTestCase):
         self.client.force_login(self.alice)
         self.assertContains(self.client.get(self.review_url), "Reworked internally")
 
+    def test_clients_have_a_review_tab_and_the_team_a_requirements_tab(self) -> None:
+        self.client.force_login(self.carol)
+        r = self.client.get(reverse("projects:overview", args=["ACME"]))
+        self.assertContains(r, f'<a href="{self.review_url}">Review</a>', html=True)
+        r = self.client.get(self.review_url)
+        self.assertContains(
+            r, f'<a href="{self.review_url}" aria-current="page">Review</a>', html=True
+        )
+        self.client.force_login(self.bob)
+        r = self.client.get(self.review_url)
+        self.assertNotContains(r, ">Review</a>")
+        list_url = reverse("requirements:list", args=["ACME"])
+        self.assertContains(
+            r, f'<a href="{list_url}" aria-current="page">Requirements</a>', html=True
+        )
+
     def test_outsiders_get_404(self) -> None:
         self.client.force_login(self.mallory)
         self.assertEqual(self.client.get(self.review_url).status_code, 404)
