@@ -1174,3 +1174,87 @@ class LanguageTests(RequirementApiTestCase):
             url(self.submitted, "return/"), {}, format="json", headers=headers
         )
         self.assertEqual(self.assertError(response, 400, "comment")["message"], "该字段是必填项。")
+
+
+class FullLoopTests(ApiTestCase):
+    """The loop of the issue, through the API only: draft → review → submitted → returned with a
+    comment → edited (new version, diff) → resubmitted → confirmed → baseline → edited after
+    confirmation, which shows as changed and needs confirming again."""
+
+    def test_the_whole_loop(self) -> None:
+        self.login(self.alice)
+        created = self.client.post(
+            LIST,
+            {
+                "title": "Export the monthly report as PDF",
+                "description": "Managers download the report of any past month.",
+                "criteria": [{"style": "free", "text": "The PDF matches the screen."}],
+            },
+            format="json",
+        )
+        self.assertEqual(created.status_code, 201, created.content)
+        number = created.json()["number"]
+        one = f"{LIST}{number}/"
+
+        def step(transition: str, comment: str = "") -> dict:
+            response = self.client.post(
+                f"{one}transition/", {"transition": transition, "comment": comment}, format="json"
+            )
+            self.assertEqual(response.status_code, 200, response.content)
+            return response.json()
+
+        step("send_to_review")
+        submission = self.client.post(
+            f"{BASE}/submissions/",
+            {"requirements": [number], "message": "Please review"},
+            format="json",
+        )
+        self.assertEqual(submission.status_code, 201, submission.content)
+
+        self.login(self.dave)
+        returned = self.client.post(
+            f"{one}return/", {"comment": "Which months? Only closed ones?"}, format="json"
+        )
+        self.assertEqual(returned.json()["decision"], "returned")
+
+        self.login(self.alice)
+        self.assertEqual(step("rework")["status"], "draft")
+        etag = self.client.get(one)["ETag"]
+        edited = self.client.patch(
+            one,
+            {"description": "Managers download the report of any closed month."},
+            format="json",
+            headers={"if-match": etag},
+        )
+        self.assertEqual(edited.json()["current_version"], 2)
+        step("send_to_review")
+        self.assertEqual(step("submit", "Now only closed months")["status"], "submitted")
+
+        self.login(self.dave)
+        diff = self.client.get(f"{one}diff/", {"from": 1, "to": 2}).json()
+        description = {f["name"]: f for f in diff["fields"]}["description"]
+        self.assertIn(["delete", "past"], description["ops"])
+        self.assertIn(["insert", "closed"], description["ops"])
+        read = self.client.get(one).json()
+        confirmed = self.client.post(
+            f"{one}confirm/", {"expected_hash": read["current_version_hash"]}, format="json"
+        )
+        self.assertEqual(confirmed.status_code, 201, confirmed.content)
+
+        self.login(self.alice)
+        baseline = self.client.post(f"{BASE}/baselines/", {"name": "Scope v1"}, format="json")
+        self.assertEqual(baseline.json()["items"][0]["version"], 2)
+        changed = self.client.patch(
+            one, {"title": "Export the monthly report as PDF or Excel"}, format="json"
+        ).json()
+        self.assertTrue(changed["changed_since_confirmation"])
+        self.assertIn("submit", changed["available_transitions"])
+
+        self.login(self.carol)
+        seen = self.client.get(one).json()
+        self.assertTrue(seen["changed_since_confirmation"])
+        self.assertEqual((seen["confirmed_version"], seen["current_version"]), (2, 3))
+        today = self.client.get(f"{BASE}/baselines/compare/", {"from": 1}).json()
+        self.assertEqual(today["changed"], [])  # the agreed scope is still version 2
+        decisions = self.client.get(f"{one}decisions/").json()
+        self.assertEqual([d["decision"] for d in decisions], ["confirmed", "returned"])
