@@ -261,7 +261,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord API",
-    "DESCRIPTION": "Projects, memberships, milestones, invitations and the audit trail.",
+    "DESCRIPTION": (
+        "Projects, memberships, milestones, invitations, requirements (versions, diffs, client "
+        "review and confirmation, baselines, discussion, links), notifications and the audit "
+        "trail."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
