@@ -119,8 +119,20 @@ class RequirementFilter(django_filters.FilterSet):
         model = Requirement
         fields = ["q", "status", "priority", "type", "tag", "source", "confirmed", "parent"]
 
-    def __init__(self, *args: Any, tags: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        tags: list[str] | None = None,
+        statuses: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if statuses is not None:
+            # Clients are not offered states they never see a requirement in.
+            labels = dict(Status.choices)
+            status_choices = [(value, labels[value]) for value in statuses]
+            self.filters["status"].extra["choices"] = status_choices
+            self.form.fields["status"].choices = [("", _("All statuses")), *status_choices]
         tag_choices = [(name, name) for name in tags or []]
         self.filters["tag"].extra["choices"] = tag_choices
         self.form.fields["tag"].choices = [("", _("All tags")), *tag_choices]

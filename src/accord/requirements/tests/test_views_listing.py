@@ -163,6 +163,7 @@ class RequirementListTests(RequirementPagesTestCase):
         self.assertContains(r, 'name="r" value="2"')
         self.assertContains(r, reverse("requirements:create", args=["ACME"]))
         self.assertContains(r, 'aria-current="page">Requirements')
+        self.assertContains(r, '<option value="draft"')
 
     def test_clients_never_see_drafts_nor_internal_controls(self) -> None:
         for client_user in (self.carol, self.dave):
@@ -171,6 +172,8 @@ class RequirementListTests(RequirementPagesTestCase):
             self.assertContains(r, "Password reset by e-mail")
             self.assertNotContains(r, DRAFT_MARKER)
             self.assertNotContains(r, "internal-only-tag")
+            self.assertNotContains(r, '<option value="draft"')
+            self.assertContains(r, '<option value="submitted"')
             self.assertNotContains(r, 'name="r"')
             self.assertNotContains(r, reverse("requirements:bulk", args=["ACME"]))
             self.assertNotContains(r, reverse("requirements:create", args=["ACME"]))

@@ -35,7 +35,12 @@ from accord.projects.forms import apply_error
 from accord.projects.models import Project
 from accord.projects.views import _project_context
 from accord.requirements import policies, selectors, services
-from accord.requirements.choices import Priority, RequirementType, Status
+from accord.requirements.choices import (
+    CLIENT_VISIBLE_STATES,
+    Priority,
+    RequirementType,
+    Status,
+)
 from accord.requirements.filters import RequirementFilter
 from accord.requirements.forms import (
     PARENT_SELECT_LIMIT,
@@ -80,6 +85,17 @@ def _context(request: HttpRequest, project: Project) -> dict[str, Any]:
     context["can_edit"] = policies.can_edit_requirements(request.user, project)
     context["can_submit"] = policies.can_submit(request.user, project)
     return context
+
+
+def _filter(request: HttpRequest, project: Project, visible: QuerySet) -> RequirementFilter:
+    """The list's filters, offering clients only the tags and states they can meet."""
+    internal = project_policies.can_view_internal(request.user, project)
+    return RequirementFilter(
+        request.GET or None,
+        queryset=visible.select_related(None),
+        tags=_tag_names(request, project, visible),
+        statuses=None if internal else [str(s) for s in CLIENT_VISIBLE_STATES],
+    )
 
 
 def _tag_names(request: HttpRequest, project: Project, visible: QuerySet) -> list[str]:
@@ -127,11 +143,7 @@ class _Paginator(Paginator):
 def requirement_list(request: HttpRequest, key: str) -> HttpResponse:
     project = project_selectors.project_get(user=request.user, key=key)
     visible = selectors.requirement_list(user=request.user, project=project)
-    requirement_filter = RequirementFilter(
-        request.GET or None,
-        queryset=visible.select_related(None),
-        tags=_tag_names(request, project, visible),
-    )
+    requirement_filter = _filter(request, project, visible)
     filtered = requirement_filter.qs
     rows = (
         filtered.only(*ROW_FIELDS)
@@ -259,10 +271,8 @@ def requirement_tree(request: HttpRequest, key: str) -> HttpResponse:
     """The hierarchy of the visible requirements. A requirement whose parent the user cannot
     see (or that fell outside the filter) stands at the top."""
     project = project_selectors.project_get(user=request.user, key=key)
-    visible = selectors.requirement_list(user=request.user, project=project).select_related(None)
-    requirement_filter = RequirementFilter(
-        request.GET or None, queryset=visible, tags=_tag_names(request, project, visible)
-    )
+    visible = selectors.requirement_list(user=request.user, project=project)
+    requirement_filter = _filter(request, project, visible)
     nodes = list(
         requirement_filter.qs.order_by("number").values(
             "id", "parent_id", "number", "title", "status"
