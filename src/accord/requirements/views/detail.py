@@ -57,7 +57,9 @@ OWN_PAGES = {
     Transition.RETURN: "requirements:return",
     Transition.REJECT: "requirements:reject",
 }
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 30
+# Stands in for a number or id in a reversed address; see `_address_maker`.
+_SLOT = 987654321
 
 
 def _effect(transition: str) -> str:
@@ -178,12 +180,36 @@ class LinkGroup:
     incoming: list[Any] = field(default_factory=list)
 
 
-def _link_groups(user: Any, requirement: Requirement) -> list[LinkGroup]:
+def _link_groups(
+    user: Any, requirement: Requirement, detail_of: Any, can_edit: bool
+) -> list[LinkGroup]:
     groups = {kind: LinkGroup(kind, str(label)) for kind, label in LinkKind.choices}
+    delete_url = _address_maker(
+        "requirements:link-delete",
+        key=requirement.project.key,
+        number=requirement.number,
+        pk=_SLOT,
+    )
     for direction, link in selectors.link_list(user=user, requirement=requirement):
         group = groups[link.kind]
+        link.other = link.target if direction == "out" else link.source
+        link.other_url = detail_of(link.other.number)
+        if can_edit:
+            link.delete_url = delete_url(link.pk)
         (group.outgoing if direction == "out" else group.incoming).append(link)
     return [group for group in groups.values() if group.outgoing or group.incoming]
+
+
+def _address_maker(name: str, **kwargs: Any) -> Any:
+    """Addresses of many rows from one reverse(): the page lists versions, comments, links and
+    criteria, and reversing once per row would cost more than the rest of the row."""
+    pattern = reverse(name, kwargs=kwargs)
+    slot = str(_SLOT)
+
+    def address(value: int) -> str:
+        return pattern.replace(slot, str(value))
+
+    return address
 
 
 def _is_web_address(text: str) -> bool:
@@ -229,40 +255,47 @@ def _detail_page(
     can_edit = policies.can_edit_requirements(user, project)
     can_comment = policies.can_comment(user, requirement)
 
+    key, number = project.key, requirement.number
+    detail_of = _address_maker("requirements:detail", key=key, number=_SLOT)
+    version_url = _address_maker("requirements:version", key=key, number=number, version=_SLOT)
+    diff_url = reverse("requirements:diff", kwargs={"key": key, "number": number})
+
     criteria = selectors.criteria_of(requirement)
-    verify_forms = {}
     if can_edit:
+        verify_url = _address_maker(
+            "requirements:criterion-verify", key=key, number=number, pk=_SLOT
+        )
         for criterion in criteria:
-            if criterion.pk == verify_pk and verify_form is not None:
-                verify_forms[criterion.pk] = verify_form
-            else:
-                verify_forms[criterion.pk] = CriterionVerifyForm(
-                    initial={
-                        "verified": criterion.verified,
-                        "note": criterion.verification_note,
-                    },
-                    criterion_pk=criterion.pk,
-                )
-    for criterion in criteria:
-        criterion.verify_form = verify_forms.get(criterion.pk)
+            criterion.verify_url = verify_url(criterion.pk)
+            # The form object only to show a refused entry again; the others are plain inputs.
+            criterion.verify_form = verify_form if criterion.pk == verify_pk else None
 
     versions = _versions_with_previous(
         list(selectors.version_list(user=user, requirement=requirement))
     )
+    for version in versions:
+        version.url = version_url(version.number)
+        if version.previous_number:
+            version.diff_url = f"{diff_url}?from={version.previous_number}&to={version.number}"
     decisions = list(selectors.decision_list(requirement=requirement))
     decision_labels = dict(Decision.choices)
     # Each version's confirmations come from the decisions already read: no query per row.
     confirmations: dict[int, list[Any]] = {}
     for decision in decisions:
         decision.label = str(decision_labels.get(decision.decision, decision.decision))
+        decision.version_url = version_url(decision.version.number)
         if decision.decision == Decision.CONFIRMED:
             confirmations.setdefault(decision.version_id, []).append(decision)
     for version in versions:
         version.confirmations = confirmations.get(version.pk, [])
 
     comments = list(selectors.comment_list(user=user, requirement=requirement))
+    comment_delete_url = _address_maker(
+        "requirements:comment-delete", key=key, number=number, pk=_SLOT
+    )
     for comment in comments:
-        comment.can_delete = comment.author_id == user.pk or context["can_manage"]
+        if comment.author_id == user.pk or context["can_manage"]:
+            comment.delete_url = comment_delete_url(comment.pk)
 
     # The parent and the children, as far as the user may see them: a client sees neither a
     # draft parent nor draft children.
@@ -278,6 +311,7 @@ def _detail_page(
     status_labels = dict(Status.choices)
     for child in children:
         child.status_label = status_labels.get(child.status, child.status)
+        child.url = detail_of(child.number)
 
     events = project_selectors.audit_events_of(user=user, target=requirement)[:HISTORY_LIMIT]
     handles = []
@@ -306,7 +340,9 @@ def _detail_page(
         confirmed=requirement.confirmed_version,
         decisions=decisions,
         comments=comments,
-        link_groups=_link_groups(user, requirement),
+        parent_url=detail_of(parent.number) if parent is not None else None,
+        diff_url=diff_url,
+        link_groups=_link_groups(user, requirement, detail_of, can_edit),
         rows=[(event, project_selectors.field_changes(event)) for event in events],
         steps=_steps(user, requirement),
         can_edit_requirement=can_edit,
