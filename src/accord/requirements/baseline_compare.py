@@ -6,9 +6,10 @@ user may see it. A requirement is *added* when only the newer side has it, *remo
 the older side has it, and *changed* when both hold it in different versions; the changed ones
 carry field by field diffs of the two versions.
 
-Cost bound: each side is read in one query of small columns (no version content), and the
-content of the versions that differ is read in one more query, so the number of queries does
-not depend on the size of the baselines.
+Cost bound: each side is read in one query of small columns as plain rows (no version content,
+no model instances), and the content of the changed versions in one more query, so the number
+of queries does not depend on the size of the baselines, and only the requirements that differ
+become objects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.db.models.fields.json import KeyTextTransform
 from accord.core.textdiff import FieldDiff
 from accord.requirements import selectors
 from accord.requirements.compare import version_diff
-from accord.requirements.models import Baseline, Requirement, RequirementVersion
+from accord.requirements.models import Baseline, BaselineItem, Requirement, RequirementVersion
 
 
 @dataclass
@@ -62,73 +63,91 @@ class BaselineComparison:
         return not (self.added or self.removed or self.changed)
 
 
-# Columns of a side: enough to name the requirement and its version, without version content.
-_REQUIREMENT_COLUMNS = ("id", "project", "number", "title", "status", "visibility")
-_VERSION_COLUMNS = ("id", "requirement_id", "number", "content_hash", "created_at")
+# A side is read as plain rows, not model instances: a baseline may hold thousands of items,
+# and only the ones that differ become objects for the page.
+# (requirement id, requirement number, version id, version number, version hash, title there)
+Row = tuple[int, int, int, int, str, str]
 
 
-def _baseline_side(baseline: Baseline) -> dict[int, Entry]:
-    items = (
-        baseline.items.select_related("requirement", "version", "requirement__project")
-        .only(
+def _baseline_side(baseline: Baseline) -> dict[int, Row]:
+    rows = (
+        BaselineItem.objects.filter(baseline_id=baseline.pk)
+        .annotate(frozen_title=KeyTextTransform("title", "version__content"))
+        .order_by()
+        .values_list(
             "requirement_id",
+            "requirement__number",
             "version_id",
-            *(f"requirement__{name}" for name in _REQUIREMENT_COLUMNS),
-            "requirement__project__key",
-            *(f"version__{name}" for name in _VERSION_COLUMNS),
+            "version__number",
+            "version__content_hash",
+            "frozen_title",
         )
-        .annotate(version_title=KeyTextTransform("title", "version__content"))
-        .order_by()
     )
-    return {
-        item.requirement_id: Entry(item.requirement, item.version, item.version_title or "")
-        for item in items
-    }
+    return {row[0]: row for row in rows}
 
 
-def _today_side(project: Any, user: Any) -> dict[int, Entry]:
+def _today_side(project: Any, user: Any) -> dict[int, Row]:
     visible = selectors.requirement_list(user=user, project=project)
-    requirements = (
+    rows = (
         (selectors.agreed_scope(project) & visible)
-        .select_related("confirmed_version")
-        .only(
-            *_REQUIREMENT_COLUMNS,
-            "project__key",
-            "confirmed_version",
-            *(f"confirmed_version__{name}" for name in _VERSION_COLUMNS),
-        )
-        .annotate(version_title=KeyTextTransform("title", "confirmed_version__content"))
+        .annotate(frozen_title=KeyTextTransform("title", "confirmed_version__content"))
         .order_by()
+        .values_list(
+            "pk",
+            "number",
+            "confirmed_version_id",
+            "confirmed_version__number",
+            "confirmed_version__content_hash",
+            "frozen_title",
+        )
     )
-    return {r.pk: Entry(r, r.confirmed_version, r.version_title or "") for r in requirements}
+    return {row[0]: row for row in rows}
+
+
+def _requirement(project: Any, row: Row) -> Requirement:
+    # Enough of the requirement to name and link it; nothing is read beyond the side's row.
+    return Requirement(pk=row[0], project=project, number=row[1])
+
+
+def _version(row: Row) -> RequirementVersion:
+    return RequirementVersion(pk=row[2], requirement_id=row[0], number=row[3], content_hash=row[4])
 
 
 def baseline_compare(old: Baseline, new: Baseline | None, *, user: Any) -> BaselineComparison:
     """What changed from `old` to `new` (a later baseline, or today's agreed scope when None)."""
+    project = old.project
     before = _baseline_side(old)
-    after = _baseline_side(new) if new is not None else _today_side(old.project, user)
+    after = _baseline_side(new) if new is not None else _today_side(project, user)
 
-    added = [after[pk] for pk in after.keys() - before.keys()]
-    removed = [before[pk] for pk in before.keys() - after.keys()]
+    def entry(row: Row) -> Entry:
+        return Entry(_requirement(project, row), _version(row), row[5] or "")
+
+    added = [entry(after[pk]) for pk in after.keys() - before.keys()]
+    removed = [entry(before[pk]) for pk in before.keys() - after.keys()]
     pairs = [
         (before[pk], after[pk])
         for pk in before.keys() & after.keys()
-        if before[pk].version.pk != after[pk].version.pk
+        if before[pk][2] != after[pk][2]
     ]
-    versions: dict[int, RequirementVersion] = {}
+    contents: dict[int, Any] = {}
     if pairs:
-        version_ids = {entry.version.pk for pair in pairs for entry in pair}
-        versions = RequirementVersion.objects.only("pk", "content").in_bulk(version_ids)
-    changed = [
-        ChangedEntry(
-            requirement=new_entry.requirement,
-            old_version=old_entry.version,
-            new_version=new_entry.version,
-            diffs=version_diff(versions[old_entry.version.pk], versions[new_entry.version.pk]),
-            title=new_entry.title,
+        version_ids = {row[2] for pair in pairs for row in pair}
+        contents = dict(
+            RequirementVersion.objects.filter(pk__in=version_ids).values_list("pk", "content")
         )
-        for old_entry, new_entry in pairs
-    ]
+    changed = []
+    for old_row, new_row in pairs:
+        old_version, new_version = _version(old_row), _version(new_row)
+        old_version.content, new_version.content = contents[old_row[2]], contents[new_row[2]]
+        changed.append(
+            ChangedEntry(
+                requirement=_requirement(project, new_row),
+                old_version=old_version,
+                new_version=new_version,
+                diffs=version_diff(old_version, new_version),
+                title=new_row[5] or "",
+            )
+        )
     by_number = attrgetter("requirement.number")
     return BaselineComparison(
         old=old,

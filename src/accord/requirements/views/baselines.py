@@ -170,8 +170,6 @@ def baseline_compare_view(request: HttpRequest, key: str) -> HttpResponse:
     to = form.cleaned_data["to"]
     new = None if to == CompareForm.CURRENT else by_number[to]
     comparison = baseline_compare(old, new, user=request.user)
-    for entry in [*comparison.added, *comparison.removed, *comparison.changed]:
-        entry.requirement.project = project
     changed_page = _paginate(request, comparison.changed)
     context.update(comparison=comparison, old=old, new=new, page_obj=changed_page)
     return render(request, "requirements/baseline_compare.html", context)
