@@ -15,7 +15,7 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 QUICK = {
     "projects": 20, "users": 200, "milestones": 100, "audit_records": 5_000,
-    "duration": 2.0, "warmup": 0.5,
+    "requirements": 2_000, "duration": 2.0, "warmup": 0.5,
 }  # fmt: skip
 
 
@@ -29,6 +29,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sizes.add_argument("--users", type=int, default=5_000)
     sizes.add_argument("--milestones", type=int, default=2_000)
     sizes.add_argument("--audit-records", type=int, default=200_000)
+    sizes.add_argument(
+        "--requirements", type=int, default=20_000, help="requirements of the big project"
+    )
     sizes.add_argument("--seed", type=int, default=2026)
     load = parser.add_argument_group("load")
     load.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
@@ -179,10 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         users=args.users,
         milestones=args.milestones,
         audit_records=args.audit_records,
+        requirements=args.requirements,
     )
     say(
         f"== Generating {sizes.projects:,} projects, {sizes.users:,} users, "
-        f"{sizes.milestones:,} milestones, {sizes.audit_records:,} audit records"
+        f"{sizes.milestones:,} milestones, {sizes.audit_records:,} audit records, "
+        f"{sizes.requirements:,} requirements"
     )
     dataset = generate(sizes, seed=args.seed)
     say(f"   done in {dataset.seconds} s: {dataset.counts}")

@@ -1,4 +1,6 @@
-"""Bulk data for the benchmark: users, projects, memberships, milestones and audit history.
+"""Bulk data for the benchmark: users, projects, memberships, milestones, audit history and the
+big project's requirements (with versions, criteria, tags, decisions, links, comments and a
+baseline).
 
 Rows are written with `bulk_create` so 200,000 audit records take seconds, not hours. The audit
 records are chained exactly as `audit_record()` chains them (hash of each record over its
@@ -14,11 +16,13 @@ import random
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.accounts.services import api_token_create
@@ -27,6 +31,35 @@ from accord.core.choices import Visibility
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
 from accord.projects.choices import MilestoneStatus, ProjectStatus, Role
 from accord.projects.models import Membership, Milestone, Project
+from accord.requirements.choices import (
+    AGREED_STATES,
+    CLIENT_VISIBLE_STATES,
+    CriterionStyle,
+    Decision,
+    LinkKind,
+    Priority,
+    QualityAttribute,
+    RequirementType,
+    Source,
+    Status,
+)
+from accord.requirements.hashing import (
+    CONTENT_FIELDS,
+    baseline_hash,
+    content_hash,
+    requirement_content,
+)
+from accord.requirements.models import (
+    AcceptanceCriterion,
+    Baseline,
+    BaselineItem,
+    ClientDecision,
+    Comment,
+    Requirement,
+    RequirementLink,
+    RequirementVersion,
+    Tag,
+)
 
 BENCH_PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway account in a generated database
 BIG_PROJECT_KEY = "BIG"
@@ -51,6 +84,8 @@ class Sizes:
     users: int = 5_000
     milestones: int = 2_000
     audit_records: int = 200_000
+    # All in the big project: the requirements list is measured on one project this size.
+    requirements: int = 20_000
 
     def __post_init__(self) -> None:
         if self.projects < 1 or self.users < 1:
@@ -68,6 +103,9 @@ class Dataset:
     api_token: str
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
+    # A requirement of the big project with three versions, confirmed, discussed and linked.
+    requirement_number: int = 0
+    requirement_versions: int = 0
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
@@ -282,6 +320,322 @@ def _audit(
     )
 
 
+# Requirements --------------------------------------------------------------------------------
+
+# Generated requirement statuses, weighted roughly like a project in its build phase.
+REQUIREMENT_STATUSES = [
+    (Status.DRAFT, 15),
+    (Status.IN_REVIEW, 8),
+    (Status.SUBMITTED, 10),
+    (Status.RETURNED, 5),
+    (Status.CONFIRMED, 30),
+    (Status.IMPLEMENTED, 12),
+    (Status.VERIFIED, 8),
+    (Status.ACCEPTED, 6),
+    (Status.REJECTED, 3),
+    (Status.WITHDRAWN, 3),
+]
+REQ_VERBS = ["Export", "Search", "Approve", "Print", "Reconcile", "导出", "查询", "审核", "打印"]
+REQ_OBJECTS = [
+    "the shipment report", "invoices by month", "the settlement record", "customer accounts",
+    "结算单", "费用明细", "对账报表", "异地就医备案信息", "月度结算报表",
+]  # fmt: skip
+REQ_TAGS = [
+    "billing", "booking", "tracking", "security", "performance", "reporting", "结算", "对账",
+    "异地就医", "省平台接口", "报表", "收费窗口", "pilot", "phase 2", "integration",
+]  # fmt: skip
+STAKEHOLDERS = ["Sarah Miller, Operations", "Priya Shah, Billing", "赵磊（客户项目负责人）"]
+QUALITY = [q for q in QualityAttribute.values if q != QualityAttribute.OTHER]
+# The requirement the detail and diff scenarios open: three versions, the last one confirmed.
+SHOWCASE_TITLES = [
+    "Export the monthly settlement report as CSV",
+    "Export the monthly settlement report as CSV and Excel",
+    "Export the monthly settlement report as Excel and PDF",
+]
+
+
+@dataclass
+class RequirementData:
+    """What the scenarios need to know about the generated requirements."""
+
+    showcase_number: int = 0
+    showcase_versions: int = 0
+
+
+def _criteria_for(rng: random.Random, title: str, count: int) -> list[AcceptanceCriterion]:
+    items = []
+    for position in range(1, count + 1):
+        if rng.random() < 0.4:
+            items.append(
+                AcceptanceCriterion(
+                    position=position,
+                    style=CriterionStyle.GHERKIN,
+                    given="a signed-in customer with 20 shipments",
+                    when=f"they use “{title}”",
+                    then=f"the result matches the source system ({position})",
+                )
+            )
+        else:
+            items.append(
+                AcceptanceCriterion(
+                    position=position,
+                    style=CriterionStyle.FREE,
+                    text=f"{title}: answers within 2 seconds for 95% of requests ({position}).",
+                )
+            )
+    return items
+
+
+def _version_contents(
+    requirement: Requirement, criteria: list[AcceptanceCriterion], count: int, showcase: bool
+) -> list[dict[str, Any]]:
+    """The content of each version, oldest first; the last one is the requirement as it is.
+    Earlier versions had a shorter description and fewer criteria (or, for the showcase, an
+    earlier title), so a diff between two versions shows real changes."""
+    contents = []
+    for number in range(1, count + 1):
+        older = count - number
+        state = SimpleNamespace(**{name: getattr(requirement, name) for name in CONTENT_FIELDS})
+        if showcase:
+            state.title = SHOWCASE_TITLES[number - 1]
+        if older:
+            state.description = requirement.description.rsplit(" ", 6 * older)[0]
+        kept = criteria[: max(1, len(criteria) - older)]
+        contents.append(requirement_content(state, kept))
+    return contents
+
+
+def _requirements(
+    sizes: Sizes,
+    project: Project,
+    members: list[int],
+    approver_id: int,
+    rng: random.Random,
+    batch_size: int,
+) -> RequirementData:
+    """Requirements of the big project with their versions, criteria, tags, client decisions,
+    links, comments and one baseline.
+
+    Bulk-inserted, bypassing the services (which would take an hour for 20,000 requirements
+    with their audit records); but every version's hash is computed by
+    `accord.requirements.hashing` over exactly the content the service would store, and every
+    decision and the baseline carry the hashes of their versions, so `accord verify` passes.
+    """
+    total = sizes.requirements
+    data = RequirementData()
+    if not total:
+        return data
+    statuses = [s for s, _w in REQUIREMENT_STATUSES]
+    weights = [w for _s, w in REQUIREMENT_STATUSES]
+    epics = max(1, total // 100)
+    middle = max(0, (total - epics) * 6 // 10)
+    tiers = [epics, middle, total - epics - middle]
+    requirements: list[Requirement] = []
+    criteria: dict[int, list[AcceptanceCriterion]] = {}
+    number = 0
+    parents: list[Requirement] = []
+    for tier, count in enumerate(tiers):
+        batch = []
+        for _i in range(count):
+            number += 1
+            showcase = tier >= 1 and not data.showcase_number
+            status = Status.CONFIRMED if showcase else rng.choices(statuses, weights)[0]
+            kind = (
+                RequirementType.BUSINESS
+                if tier == 0
+                else rng.choice(
+                    [RequirementType.FUNCTIONAL] * 6
+                    + [RequirementType.NON_FUNCTIONAL] * 2
+                    + [RequirementType.CONSTRAINT]
+                )
+            )
+            title = (
+                SHOWCASE_TITLES[-1]
+                if showcase
+                else f"{rng.choice(REQ_VERBS)} {rng.choice(REQ_OBJECTS)} {number}"
+            )
+            shared = status in CLIENT_VISIBLE_STATES
+            requirement = Requirement(
+                project=project,
+                number=number,
+                title=title,
+                background="Asked for in the discovery workshops; today done by hand.",
+                description=(
+                    f"{title}. Users choose the period, filter by customer and status, and get "
+                    "the result in the format their finance team already uses. The figures "
+                    "match the source system to the cent, and every run is logged."
+                ),
+                type=kind,
+                quality_attribute=(
+                    rng.choice(QUALITY) if kind == RequirementType.NON_FUNCTIONAL else ""
+                ),
+                priority=Priority.MUST if showcase else rng.choice(Priority.values),
+                business_value=rng.randint(1, 10) if rng.random() < 0.6 else None,
+                effort_days=rng.randint(1, 40) / 2 if rng.random() < 0.6 else None,
+                source=rng.choice(Source.values),
+                source_stakeholder=rng.choice(STAKEHOLDERS),
+                source_reference=f"Workshop notes #{rng.randint(1, 40)}",
+                parent=rng.choice(parents) if parents else None,
+                status=status,
+                visibility=Visibility.SHARED if shared else Visibility.INTERNAL,
+            )
+            criteria[number] = _criteria_for(rng, title, 3 if showcase else rng.randint(1, 3))
+            if showcase:
+                data.showcase_number, data.showcase_versions = number, 3
+            batch.append(requirement)
+        Requirement.objects.bulk_create(batch, batch_size=batch_size)
+        requirements += batch
+        parents = batch or parents
+
+    rows = []
+    for requirement in requirements:
+        for criterion in criteria[requirement.number]:
+            criterion.requirement = requirement
+            if requirement.status in (Status.VERIFIED, Status.ACCEPTED):
+                criterion.verified = True
+                criterion.verified_by_id = members[0]
+                criterion.verified_at = timezone.now()
+                criterion.verification_note = "Passed in the system test."
+            rows.append(criterion)
+    AcceptanceCriterion.objects.bulk_create(rows, batch_size=batch_size)
+
+    # Versions: most requirements have one, some two or three.
+    versions: list[RequirementVersion] = []
+    owners: list[tuple[Requirement, int]] = []
+    for requirement in requirements:
+        showcase = requirement.number == data.showcase_number
+        count = 3 if showcase else rng.choices([1, 2, 3], [80, 12, 8])[0]
+        contents = _version_contents(requirement, criteria[requirement.number], count, showcase)
+        for n, content in enumerate(contents, start=1):
+            versions.append(
+                RequirementVersion(
+                    requirement=requirement,
+                    number=n,
+                    content=content,
+                    content_hash=content_hash(content),
+                    author_id=rng.choice(members),
+                    note="" if n == 1 else "Clarified after the client's comments",
+                    client_visible=requirement.visibility == Visibility.SHARED,
+                )
+            )
+        owners.append((requirement, count))
+    RequirementVersion.objects.bulk_create(versions, batch_size=batch_size)
+
+    # Current and confirmed versions, and the client's decisions on them.
+    decisions: list[ClientDecision] = []
+    cursor = 0
+    now = timezone.now()
+    for requirement, count in owners:
+        own = versions[cursor : cursor + count]
+        cursor += count
+        requirement.current_version = own[-1]
+        if requirement.status in AGREED_STATES:
+            changed = count > 1 and requirement.number != data.showcase_number
+            changed = changed and rng.random() < 0.3
+            confirmed = own[-2] if changed else own[-1]
+            requirement.confirmed_version = confirmed
+            requirement.changed_since_confirmation = changed
+            decision = Decision.CONFIRMED
+        elif requirement.status in (Status.RETURNED, Status.REJECTED):
+            confirmed = own[-1]
+            decision = (
+                Decision.RETURNED if requirement.status == Status.RETURNED else Decision.REJECTED
+            )
+        else:
+            continue
+        decisions.append(
+            ClientDecision(
+                requirement=requirement,
+                version=confirmed,
+                content_hash=confirmed.content_hash,
+                decision=decision,
+                decided_by_id=approver_id,
+                decided_at=now,
+                comment="" if decision == Decision.CONFIRMED else "Please say which format.",
+            )
+        )
+    Requirement.objects.bulk_update(
+        requirements,
+        ["current_version", "confirmed_version", "changed_since_confirmation"],
+        batch_size=batch_size,
+    )
+    ClientDecision.objects.bulk_create(decisions, batch_size=batch_size)
+
+    # Tags, links and a discussion on some requirements.
+    tags = Tag.objects.bulk_create([Tag(project=project, name=name) for name in REQ_TAGS])
+    through = Requirement.tags.through
+    tag_rows = [
+        through(requirement_id=requirement.pk, tag_id=tag.pk)
+        for requirement in requirements
+        for tag in rng.sample(tags, k=rng.choice([0, 1, 1, 2, 3]))
+    ]
+    through.objects.bulk_create(tag_rows, batch_size=batch_size)
+    pairs = set()
+    for _i in range(total // 10):
+        source, target = rng.sample(requirements, 2) if total > 1 else (None, None)
+        if source is not None:
+            pairs.add((source.pk, target.pk, rng.choice(LinkKind.values)))
+    showcase = requirements[data.showcase_number - 1] if data.showcase_number else None
+    if showcase is not None:
+        pairs.add((showcase.pk, requirements[0].pk, LinkKind.REFINES))
+    RequirementLink.objects.bulk_create(
+        [
+            RequirementLink(
+                project=project, source_id=s, target_id=t, kind=k, created_by_id=members[0]
+            )
+            for s, t, k in pairs
+        ],
+        batch_size=batch_size,
+    )
+    discussed = rng.sample(requirements, k=max(1, total // 20))
+    if showcase is not None and showcase not in discussed:
+        discussed.append(showcase)
+    comments = []
+    for requirement in discussed:
+        for i in range(rng.randint(1, 3)):
+            shared = requirement.visibility == Visibility.SHARED and i % 2 == 0
+            comments.append(
+                Comment(
+                    project=project,
+                    requirement=requirement,
+                    author_id=rng.choice(members),
+                    body="Does this cover **both** the month-end and the quarter-end runs?",
+                    visibility=Visibility.SHARED if shared else Visibility.INTERNAL,
+                )
+            )
+    Comment.objects.bulk_create(comments, batch_size=batch_size)
+
+    # One baseline of the agreed scope, hashed as `baseline_create` hashes it.
+    agreed = [
+        r for r in requirements if r.confirmed_version is not None and r.status != Status.WITHDRAWN
+    ]
+    if agreed:
+        baseline = Baseline.objects.create(
+            project=project,
+            number=1,
+            name="Scope of the first release",
+            created_by_id=members[0],
+            content_hash=baseline_hash(
+                (r.number, r.confirmed_version.number, r.confirmed_version.content_hash)
+                for r in agreed
+            ),
+        )
+        BaselineItem.objects.bulk_create(
+            [
+                BaselineItem(baseline=baseline, requirement=r, version=r.confirmed_version)
+                for r in agreed
+            ],
+            batch_size=batch_size,
+        )
+    ProjectCounter.objects.bulk_create(
+        [
+            ProjectCounter(project=project, kind=Requirement.KEY_PREFIX, value=total),
+            ProjectCounter(project=project, kind=Baseline.KEY_PREFIX, value=1 if agreed else 0),
+        ]
+    )
+    return data
+
+
 def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Dataset:
     """Fill the current database (expected empty of Accord data) and describe what was made."""
     if AuditEvent.objects.exists() or Project.objects.exists():
@@ -294,6 +648,15 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         members = _memberships(projects, users, rng, batch_size)
         milestones = _milestones(sizes, projects, rng, batch_size)
         _audit(sizes, projects, users, members, milestones, rng, batch_size)
+        big = projects[0]
+        approver = (
+            Membership.objects.filter(project=big, role=Role.CLIENT, can_approve=True)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        requirement_data = _requirements(
+            sizes, big, members[big.pk], approver or users[0].pk, rng, batch_size
+        )
     # Through the service, so the token is made (and audited) exactly as a user would make it.
     _token, plain = api_token_create(user=users[0], name="bench")
     counts = {
@@ -305,6 +668,10 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         "big_project_milestones": Milestone.objects.filter(project=projects[0]).count(),
         "big_project_members": Membership.objects.filter(project=projects[0]).count(),
         "big_project_audit_records": AuditEvent.objects.filter(project=projects[0]).count(),
+        "requirements": Requirement.objects.count(),
+        "requirement_versions": RequirementVersion.objects.count(),
+        "acceptance_criteria": AcceptanceCriterion.objects.count(),
+        "client_decisions": ClientDecision.objects.count(),
     }
     return Dataset(
         sizes=sizes,
@@ -314,4 +681,6 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         api_token=plain,
         seconds=round(time.perf_counter() - started, 1),
         counts=counts,
+        requirement_number=requirement_data.showcase_number,
+        requirement_versions=requirement_data.showcase_versions,
     )

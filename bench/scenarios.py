@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from bench.datagen import Dataset
+from bench.datagen import SHOWCASE_TITLES, Dataset
 
 ANONYMOUS, SESSION, TOKEN = "anonymous", "session", "token"
 
@@ -91,6 +91,53 @@ SCENARIOS: list[Scenario] = [
         auth=TOKEN,
         budget=LIST,
         expect=lambda d: '"key":"B',
+    ),
+    # The big project's requirements (20,000 in the full run). The page shows 25 rows
+    # (ACCORD_PAGE_SIZE, no page-size parameter); the API list is asked for 100.
+    Scenario(
+        name="requirements list (25-row page, filtered and sorted)",
+        path=lambda d: (
+            reverse("requirements:list", kwargs={"key": d.big_project_key})
+            + "?status=confirmed&priority=must&sort=-updated"
+        ),
+        auth=SESSION,
+        budget=LIST,
+        # A row's priority badge: the page lists requirements, not just its filters.
+        expect=lambda d: '<span class="priority priority-must">',
+    ),
+    Scenario(
+        name="requirement detail (3 versions, confirmed)",
+        path=lambda d: reverse(
+            "requirements:detail",
+            kwargs={"key": d.big_project_key, "number": d.requirement_number},
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: SHOWCASE_TITLES[-1],
+    ),
+    Scenario(
+        name="requirement diff (v1 to v3)",
+        path=lambda d: (
+            reverse(
+                "requirements:diff",
+                kwargs={"key": d.big_project_key, "number": d.requirement_number},
+            )
+            + f"?from=1&to={d.requirement_versions}"
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        # The title's change, highlighted.
+        expect=lambda d: '<ins class="diff-ins">Excel and PDF</ins>',
+    ),
+    Scenario(
+        name="API requirements list (100 rows)",
+        path=lambda d: (
+            f"/api/v1/projects/{d.big_project_key}/requirements/"
+            "?status=confirmed&priority=must&ordering=-updated_at&page_size=100"
+        ),
+        auth=TOKEN,
+        budget=LIST,
+        expect=lambda d: f'"key":"{d.big_project_key}-R',
     ),
     # Writes last, so the pages above are measured on the generated data alone.
     Scenario(

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accord.accounts.models import ApiToken
 from accord.core.audit import verify_audit_chains
+from accord.core.integrity import run_checks
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
+from accord.core.testing import make_personas
 from accord.projects import services
 from accord.projects.models import Membership, Milestone, Project
+from accord.requirements import services as requirement_services
+from accord.requirements.choices import AGREED_STATES, Status
+from accord.requirements.hashing import content_hash, requirement_content
+from accord.requirements.models import Requirement
+from accord.requirements.tests.factories import make_requirement
 from bench.datagen import BIG_PROJECT_KEY, Sizes, generate
 from bench.probe import probe, sign_in
 from bench.report import Report, Row
 from bench.scenarios import SCENARIOS
 
-TINY = Sizes(projects=4, users=15, milestones=12, audit_records=300)
+TINY = Sizes(projects=4, users=15, milestones=12, audit_records=300, requirements=60)
 
 
 @pytest.fixture
@@ -86,3 +97,135 @@ def test_every_scenario_answers_with_its_content(dataset) -> None:
 def test_it_refuses_a_database_that_already_holds_data(dataset) -> None:
     with pytest.raises(RuntimeError):
         generate(TINY)
+
+
+# Requirements ---------------------------------------------------------------------------------
+
+
+def test_it_generates_the_big_projects_requirements_with_real_hashes(dataset) -> None:
+    big = Project.objects.get(key=BIG_PROJECT_KEY)
+    requirements = Requirement.objects.filter(project=big)
+    assert requirements.count() == TINY.requirements == dataset.counts["requirements"]
+    assert not Requirement.objects.exclude(project=big).exists()
+    assert not requirements.filter(current_version__isnull=True).exists()
+    assert len(set(requirements.values_list("status", flat=True))) >= 6
+    # Agreed requirements carry their confirmed version; some changed since.
+    agreed = requirements.filter(status__in=AGREED_STATES)
+    assert agreed.exists()
+    assert not agreed.filter(confirmed_version__isnull=True).exists()
+    assert not requirements.exclude(status__in=AGREED_STATES).filter(
+        confirmed_version__isnull=False
+    )
+    for requirement in requirements.filter(changed_since_confirmation=True):
+        assert requirement.current_version.content_hash != (
+            requirement.confirmed_version.content_hash
+        )
+    # The requirement the scenarios open: three versions, the newest confirmed.
+    showcase = requirements.get(number=dataset.requirement_number)
+    assert showcase.versions.count() == dataset.requirement_versions == 3
+    assert showcase.confirmed_version == showcase.current_version
+    assert showcase.comments.exists()
+    assert showcase.criteria.count() == 3
+    # Each row's fields are its current version's content, hashed as the services hash.
+    for requirement in requirements.prefetch_related("criteria")[:20]:
+        content = requirement_content(requirement, requirement.criteria.order_by("position"))
+        assert content == requirement.current_version.content
+        assert content_hash(content) == requirement.current_version.content_hash
+    results = {r.name: r for r in run_checks()}
+    assert results["requirements"].ok, results["requirements"].problems
+    assert "1 baseline(s)" in results["requirements"].summary
+
+
+def test_the_services_continue_the_generated_requirements(dataset) -> None:
+    project = Project.objects.get(key=BIG_PROJECT_KEY)
+    manager = Membership.objects.get(project=project, user__email=dataset.user_email).user
+
+    made = requirement_services.requirement_create(
+        actor=manager, project=project, title="After the benchmark"
+    )
+    baseline = requirement_services.baseline_create(actor=manager, project=project, name="Next")
+
+    assert made.number == TINY.requirements + 1
+    assert baseline.number == 2
+    assert all(result.ok for result in run_checks())
+
+
+def _page_queries(client: Client, path: str, expect: str) -> int:
+    client.get(path)  # warms per-process caches, as the benchmark's probe does
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert expect in response.content.decode()
+    return len(queries.captured_queries)
+
+
+def test_requirement_pages_run_the_same_queries_with_10_and_40_requirements_and_versions(
+    db,
+) -> None:
+    """The list, the detail and the diff: the number of SQL queries does not grow with the
+    requirements listed, nor with the versions, confirmations and comments shown."""
+    world = make_personas()
+    project = world.project
+    showcase = make_requirement(
+        project, status=Status.CONFIRMED, tags=["billing"], title="Export the ledger"
+    )
+
+    def grow(requirements: int, cycles: int) -> None:
+        for i in range(requirements):
+            make_requirement(
+                project,
+                status=Status.CONFIRMED,
+                priority="must",
+                tags=["billing", f"t{i % 3}"],
+                title=f"Listed requirement {i}",
+            )
+        for _i in range(cycles):
+            current = Requirement.objects.get(pk=showcase.pk)
+            number = current.current_version.number
+            requirement_services.requirement_update(
+                actor=world.alice,
+                requirement=current,
+                data={"description": f"{current.description} Step {number}."},
+            )
+            requirement_services.requirements_submit(
+                actor=world.alice, project=project, requirements=[current]
+            )
+            requirement_services.requirement_confirm(actor=world.dave, requirement=current)
+            requirement_services.comment_create(
+                actor=world.carol,
+                requirement=current,
+                body=f"Read version {number + 1}.",
+                visibility="shared",
+            )
+
+    def measure() -> dict[tuple[str, str], int]:
+        newest = Requirement.objects.get(pk=showcase.pk).current_version.number
+        pages = {
+            "list": (
+                reverse("requirements:list", args=[project.key])
+                + "?status=confirmed&priority=must&sort=-updated",
+                "Listed requirement",
+            ),
+            "detail": (showcase.get_absolute_url(), "Export the ledger"),
+            "diff": (
+                reverse("requirements:diff", args=[project.key, showcase.number])
+                + f"?from=1&to={newest}",
+                f"Step {newest - 1}.",
+            ),
+        }
+        counts = {}
+        for who in (world.alice, world.dave):
+            client = Client()
+            client.force_login(who)
+            for name, (path, expect) in pages.items():
+                counts[(who.email, name)] = _page_queries(client, path, expect)
+        return counts
+
+    grow(requirements=10, cycles=9)  # 10 listed, 10 versions
+    assert Requirement.objects.get(pk=showcase.pk).versions.count() == 10
+    small = measure()
+    grow(requirements=30, cycles=30)  # 40 listed, 40 versions
+    assert Requirement.objects.get(pk=showcase.pk).versions.count() == 40
+    large = measure()
+
+    assert large == small
