@@ -318,6 +318,15 @@ class DiffViewTests(DetailTestCase):
         self.assertContains(r, "Only one version exists")
         self.assertNotContains(r, "Old words.")
 
+    def test_the_first_version_alone_has_nothing_to_compare_with(self) -> None:
+        requirement = make_requirement(self.project, title="Diffed")
+        r = self.get(self.alice, url("diff", requirement))
+        self.assertContains(r, "Only one version exists")
+        self.reword(requirement, description="Changed.")
+        r = self.get(self.alice, url("diff", requirement), to=1)
+        self.assertContains(r, "Version 1 is the first version")
+        self.assertNotContains(r, "diff-field")
+
     def test_nonsense_versions_are_not_found(self) -> None:
         r = self.get(self.alice, url("diff", self.shared), **{"from": "x", "to": 1})
         self.assertEqual(r.status_code, 404)
