@@ -305,6 +305,14 @@ class DecisionTests(ReviewTestCase):
         evil = reverse("requirements:confirm", args=["EVIL", 1])
         self.assertEqual(self.client.get(evil).status_code, 404)
 
+    def test_deciding_twice_is_refused_with_a_message(self) -> None:
+        current = self.fresh(self.export).current_version.content_hash
+        services.requirement_confirm(actor=self.dave, requirement=self.export)
+        self.client.force_login(self.dave)
+        r = self.client.post(self.decision_url("confirm", self.export), {"expected_hash": current})
+        self.assertContains(r, "cannot take the step", status_code=400)
+        self.assertEqual(ClientDecision.objects.count(), 1)
+
     def test_a_decided_requirement_offers_no_form(self) -> None:
         services.requirement_confirm(actor=self.dave, requirement=self.export)
         self.client.force_login(self.dave)
