@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from unittest import mock
 
 import time_machine
 from django.db import connection
@@ -17,6 +18,7 @@ from accord.requirements import services
 from accord.requirements.choices import Status
 from accord.requirements.models import AcceptanceCriterion, Comment, Requirement, RequirementLink
 from accord.requirements.tests.factories import make_requirement
+from accord.requirements.views import detail
 
 DRAFT_TITLE = "Draft-only wording for the admin console"
 INTERNAL_NOTE = "Internal note: the estimate is shaky"
@@ -185,6 +187,14 @@ class DetailContentTests(DetailTestCase):
         r = self.get(self.alice, url("detail", self.shared))
         self.assertContains(r, "created a requirement")
         self.assertContains(r, "sent a requirement to internal review")
+        self.assertNotContains(r, "changes are shown")
+
+    def test_a_long_history_shows_the_latest_records_and_where_the_rest_is(self) -> None:
+        with mock.patch.object(detail, "HISTORY_LIMIT", 2):
+            r = self.get(self.alice, url("detail", self.shared))
+        self.assertContains(r, "The latest 2 changes are shown.")
+        self.assertContains(r, reverse("projects:history", args=["ACME"]))
+        self.assertNotContains(r, "created a requirement")
 
 
 class QueryCountTests(DetailTestCase):

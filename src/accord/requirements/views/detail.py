@@ -313,7 +313,12 @@ def _detail_page(
         child.status_label = status_labels.get(child.status, child.status)
         child.url = detail_of(child.number)
 
-    events = project_selectors.audit_events_of(user=user, target=requirement)[:HISTORY_LIMIT]
+    # One more than shown, to know whether older records exist.
+    events = list(
+        project_selectors.audit_events_of(user=user, target=requirement)[: HISTORY_LIMIT + 1]
+    )
+    history_more = len(events) > HISTORY_LIMIT
+    events = events[:HISTORY_LIMIT]
     handles = []
     if can_comment:
         handles = [
@@ -344,6 +349,8 @@ def _detail_page(
         diff_url=diff_url,
         link_groups=_link_groups(user, requirement, detail_of, can_edit),
         rows=[(event, project_selectors.field_changes(event)) for event in events],
+        history_more=history_more,
+        history_limit=HISTORY_LIMIT,
         steps=_steps(user, requirement),
         can_edit_requirement=can_edit,
         can_comment=can_comment,
