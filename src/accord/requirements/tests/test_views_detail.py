@@ -404,6 +404,26 @@ class TransitionViewTests(DetailTestCase):
         self.assertEqual(self.draft.status, Status.DRAFT)
         self.assertContains(r, "message-error")
 
+    def test_a_client_approver_accepts_a_verified_requirement_here(self) -> None:
+        verified = make_requirement(self.project, status=Status.VERIFIED, title="Built")
+        r = self.get(self.dave, url("detail", verified))
+        self.assertContains(r, f"{url('transition', verified)}?transition=accept")
+        r = self.get(self.dave, url("transition", verified), transition="accept")
+        self.assertContains(r, "You accept the implemented requirement on the client")
+        r = self.client.post(
+            url("transition", verified),
+            {"transition": "accept", "version": verified.version, "comment": "Works for us."},
+            follow=True,
+        )
+        verified.refresh_from_db()
+        self.assertEqual(verified.status, Status.ACCEPTED)
+        self.assertContains(r, '<span class="badge badge-ok">Accepted</span>', html=True)
+        self.assertContains(r, "Works for us.")
+        # Carol, a client without signing authority, gets no such step.
+        other = make_requirement(self.project, status=Status.VERIFIED, title="Built too")
+        r = self.get(self.carol, url("detail", other))
+        self.assertNotContains(r, "?transition=accept")
+
     def test_decisions_are_not_taken_here(self) -> None:
         self.client.force_login(self.dave)
         r = self.client.post(
