@@ -152,6 +152,12 @@ class DetailContentTests(DetailTestCase):
         r = self.get(self.carol, url("detail", self.shared))
         self.assertNotContains(r, url("confirm", self.shared))
 
+    def test_the_manager_is_sent_to_the_submit_page(self) -> None:
+        in_review = make_requirement(self.project, status=Status.IN_REVIEW, title="Ready")
+        submit = reverse("requirements:submit", args=["ACME"]) + f"?r={in_review.number}"
+        self.assertContains(self.get(self.alice, url("detail", in_review)), submit)
+        self.assertNotContains(self.get(self.bob, url("detail", in_review)), submit)
+
     def test_changed_since_confirmation_is_shown_to_everyone(self) -> None:
         confirmed = make_requirement(self.project, status=Status.CONFIRMED, title="Agreed")
         r = self.get(self.carol, url("detail", confirmed))
