@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -131,18 +131,13 @@ def _detail_url(requirement: Requirement, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _own_page_url(name: str, requirement: Requirement) -> str | None:
-    """The page of a step handled elsewhere; None while that page does not exist."""
-    project_key = requirement.project.key
-    for kwargs in ({"key": project_key, "number": requirement.number}, {"key": project_key}):
-        try:
-            url = reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-        if "number" not in kwargs:
-            url += f"?r={requirement.number}"
-        return url
-    return None
+def _own_page_url(transition: str, requirement: Requirement) -> str:
+    """The page of a step handled elsewhere: the submit page (with this requirement chosen)
+    or the client's decision pages."""
+    key, number = requirement.project.key, requirement.number
+    if transition == Transition.SUBMIT:
+        return reverse(OWN_PAGES[transition], kwargs={"key": key}) + f"?r={number}"
+    return reverse(OWN_PAGES[transition], kwargs={"key": key, "number": number})
 
 
 @dataclass
@@ -164,9 +159,7 @@ def _steps(user: Any, requirement: Requirement) -> list[Step]:
     for name in workflow.available_transitions(user, requirement):
         label = str(Transition(name).label)
         if name in OWN_PAGES:
-            url = _own_page_url(OWN_PAGES[name], requirement)
-            if url is not None:
-                steps.append(Step(name, label, url, primary=True))
+            steps.append(Step(name, label, _own_page_url(name, requirement), primary=True))
             continue
         steps.append(Step(name, label, f"{transition_url}?transition={name}"))
     return steps
@@ -357,18 +350,10 @@ def _detail_page(
         comment_form=comment_form,
         link_form=link_form,
         mention_handles=handles,
-        edit_url=_optional_url("requirements:edit", requirement),
-        requirement_list_url=_list_url(project),
+        edit_url=reverse("requirements:edit", kwargs={"key": key, "number": number}),
+        requirement_list_url=reverse("requirements:list", kwargs={"key": key}),
     )
     return render(request, "requirements/detail.html", context, status=status)
-
-
-def _optional_url(name: str, requirement: Requirement) -> str | None:
-    """A page another part of the app provides, when it exists."""
-    try:
-        return reverse(name, kwargs={"key": requirement.project.key, "number": requirement.number})
-    except NoReverseMatch:
-        return None
 
 
 def _chooses_visibility(user: Any, requirement: Requirement) -> bool:
@@ -382,13 +367,6 @@ def _fixed_visibility(user: Any, requirement: Requirement) -> str:
     if project_policies.can_view_internal(user, requirement.project):
         return Visibility.INTERNAL
     return Visibility.SHARED
-
-
-def _list_url(project: Project) -> str | None:
-    try:
-        return reverse("requirements:list", kwargs={"key": project.key})
-    except NoReverseMatch:
-        return None
 
 
 # The requirement -----------------------------------------------------------------------------
