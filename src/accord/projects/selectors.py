@@ -38,6 +38,10 @@ ACTION_LABELS: dict[str, Any] = {
     "milestone.deleted": _("deleted a milestone"),
 }
 
+# Labels of recorded values that are not model fields (e.g. a version's hash); other apps add
+# theirs when they load.
+FIELD_LABELS: dict[str, Any] = {}
+
 ROLE_ORDER = [Role.MANAGER, Role.MEMBER, Role.CLIENT, Role.VIEWER]
 OPEN_MILESTONE_STATES = (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS)
 
@@ -252,7 +256,7 @@ def field_changes(event: AuditEvent) -> list[FieldChange]:
     result = []
     for name, before, after in event.changed_fields:
         field = None
-        label = name
+        label = str(FIELD_LABELS.get(name, name))
         if model is not None:
             try:
                 field = model._meta.get_field(name)

@@ -8,8 +8,9 @@ class RequirementsConfig(AppConfig):
     verbose_name = _("Requirements")
 
     def ready(self) -> None:
-        # The project history names requirement actions in words.
-        from accord.projects.selectors import ACTION_LABELS
-        from accord.requirements.audit_labels import ACTION_LABELS as OURS
+        # The project history names requirement actions and recorded values in words.
+        from accord.projects import selectors
+        from accord.requirements import audit_labels
 
-        ACTION_LABELS.update(OURS)
+        selectors.ACTION_LABELS.update(audit_labels.ACTION_LABELS)
+        selectors.FIELD_LABELS.update(audit_labels.FIELD_LABELS)

@@ -1,4 +1,4 @@
-"""How the project history names requirement actions."""
+"""How the project history names requirement actions and the values they record."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -26,4 +26,22 @@ ACTION_LABELS = {
     "baseline.created": _("recorded a baseline"),
     "comment.created": _("commented on a requirement"),
     "comment.deleted": _("deleted a comment"),
+}
+
+FIELD_LABELS = {
+    "version_number": _("version"),
+    "content_hash": _("content hash"),
+    "tags": _("tags"),
+    "criteria": _("acceptance criteria"),
+    "criterion": _("acceptance criterion"),
+    "comment": _("comment"),
+    "body": _("comment"),
+    "decision": _("decision"),
+    "submission": _("submission for review"),
+    "link": _("link"),
+    "target": _("linked requirement"),
+    "note": _("note"),
+    "verified": _("verified"),
+    "requirements": _("requirements"),
+    "changed_since_confirmation": _("changed since confirmation"),
 }

@@ -865,6 +865,12 @@ def comment_delete(*, actor: Any, comment: Comment) -> None:
 # Traceability links --------------------------------------------------------------------------
 
 
+def _link_visibility(source: Requirement, target: Requirement) -> str:
+    """A link's record names both ends: the client reads it only when both are shared."""
+    both = source.is_shared and target.is_shared
+    return Visibility.SHARED if both else Visibility.INTERNAL
+
+
 @transaction.atomic
 def link_create(
     *, actor: Any, source: Requirement, target: Requirement | None, kind: str
@@ -889,6 +895,7 @@ def link_create(
         actor=actor,
         action="requirement.linked",
         target=source,
+        visibility=_link_visibility(source, target),
         after={"link": kind, "target": target.key},
     )
     return link
@@ -904,6 +911,7 @@ def link_delete(*, actor: Any, link: RequirementLink) -> None:
         actor=actor,
         action="requirement.unlinked",
         target=link.source,
+        visibility=_link_visibility(link.source, link.target),
         before={"link": link.kind, "target": link.target.key},
     )
     link.delete()

@@ -549,3 +549,29 @@ def test_bulk_tagging_changes_tags_without_new_versions(personas):
         services.requirements_tag(
             actor=personas.bob, project=personas.project, requirements=[a], add=[]
         )
+
+
+def test_a_link_to_a_draft_stays_out_of_the_clients_history(personas):
+    shared = make_requirement(personas.project, status=Status.SUBMITTED, title="Shared")
+    draft = make_requirement(personas.project, title="Draft")
+    other = make_requirement(personas.project, status=Status.SUBMITTED, title="Also shared")
+    services.link_create(actor=personas.bob, source=shared, target=draft, kind="depends_on")
+    services.link_create(actor=personas.bob, source=shared, target=other, kind="refines")
+    events = AuditEvent.objects.filter(action="requirement.linked").order_by("id")
+    assert [e.visibility for e in events] == [Visibility.INTERNAL, Visibility.SHARED]
+    seen_by_carol = AuditEvent.objects.visible_to(personas.carol).filter(
+        action="requirement.linked"
+    )
+    assert [e.after["target"] for e in seen_by_carol] == [other.key]
+
+
+def test_history_names_recorded_values_in_words(personas):
+    from accord.projects.selectors import field_changes
+
+    requirement = make_requirement(personas.project)
+    services.requirement_update(actor=personas.bob, requirement=requirement, data={"title": "New"})
+    event = AuditEvent.objects.filter(action="requirement.updated").get()
+    labels = {change.name: change.label for change in field_changes(event)}
+    assert labels["content_hash"] == "content hash"
+    assert labels["version_number"] == "version"
+    assert labels["title"] == "title"
