@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,31 +37,9 @@ from accord.projects.forms import (
     apply_error,
 )
 from accord.projects.models import Invitation, Membership, Milestone, Project
+from accord.projects.pages import paginate, project_context, require
 
 GET_POST = ["GET", "POST"]
-
-
-def _paginate(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, settings.ACCORD_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _project_context(request: HttpRequest, project: Project, active: str) -> dict[str, Any]:
-    """What every project page needs: the project, the user's rights in it, the active tab."""
-    user = request.user
-    return {
-        "project": project,
-        "nav_active": active,
-        "membership": policies.membership_of(user, project),
-        "can_view_internal": policies.can_view_internal(user, project),
-        "can_edit": policies.can_edit_content(user, project),
-        "can_manage": policies.can_manage_project(user, project),
-    }
-
-
-def _require(allowed: bool) -> None:
-    # Only reached for users who can see the project; outsiders got their 404 already.
-    if not allowed:
-        raise PermissionDenied
 
 
 # Projects ------------------------------------------------------------------------------------
@@ -72,7 +49,7 @@ def _require(allowed: bool) -> None:
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = selectors.project_list(user=request.user)
     project_filter = ProjectFilter(request.GET or None, queryset=projects)
-    page = _paginate(request, project_filter.qs)
+    page = paginate(request, project_filter.qs)
     can_create = policies.can_create_project(request.user)
     filtered = any(request.GET.get(name) for name in ("q", "status"))
     projects = list(page.object_list)
@@ -118,7 +95,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_overview(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    context = _project_context(request, project, "overview")
+    context = project_context(request, project, "overview")
     # A few people per role; the members page lists everyone.
     member_groups = selectors.members_by_role_first(project=project)
     context.update(
@@ -138,7 +115,7 @@ def project_overview(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(GET_POST)
 def project_settings(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_manage_project(request.user, project))
+    require(policies.can_manage_project(request.user, project))
     # The form works on a copy, so a refused save leaves the page header as stored.
     form = ProjectSettingsForm(request.POST or None, instance=copy.copy(project))
     if request.method == "POST" and form.is_valid():
@@ -154,7 +131,7 @@ def project_settings(request: HttpRequest, key: str) -> HttpResponse:
         else:
             messages.success(request, _("The project settings were saved."))
             return redirect("projects:settings", key=project.key)
-    context = _project_context(request, project, "settings")
+    context = project_context(request, project, "settings")
     context["form"] = form
     return render(request, "projects/project_settings.html", context)
 
@@ -171,9 +148,9 @@ def project_history(request: HttpRequest, key: str) -> HttpResponse:
         queryset=events,
         actors=selectors.audit_actor_choices(project=project),
     )
-    page = _paginate(request, event_filter.qs)
+    page = paginate(request, event_filter.qs)
     rows = [(event, selectors.field_changes(event)) for event in page.object_list]
-    context = _project_context(request, project, "history")
+    context = project_context(request, project, "history")
     context.update(filter=event_filter, page_obj=page, rows=rows)
     return render(request, "projects/project_history.html", context)
 
@@ -184,7 +161,7 @@ def project_history(request: HttpRequest, key: str) -> HttpResponse:
 def _members_page(
     request: HttpRequest, project: Project, invite_form: InviteForm | None = None, status=200
 ) -> HttpResponse:
-    context = _project_context(request, project, "members")
+    context = project_context(request, project, "members")
     member_groups = selectors.members_by_role(project=project)
     memberships = [m for group in member_groups for m in group.members]
     managing = context["can_manage"]
@@ -218,7 +195,7 @@ def member_list(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def member_invite(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_manage_project(request.user, project))
+    require(policies.can_manage_project(request.user, project))
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -254,7 +231,7 @@ def member_invite(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def member_change(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_manage_project(request.user, project))
+    require(policies.can_manage_project(request.user, project))
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, project=project
     )
@@ -281,7 +258,7 @@ def member_change(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @require_http_methods(GET_POST)
 def member_remove(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_manage_project(request.user, project))
+    require(policies.can_manage_project(request.user, project))
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, project=project
     )
@@ -300,7 +277,7 @@ def member_remove(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         ):
             return redirect("projects:list")
         return redirect("projects:members", key=project.key)
-    context = _project_context(request, project, "members")
+    context = project_context(request, project, "members")
     context["target"] = membership
     return render(request, "projects/member_remove.html", context)
 
@@ -309,7 +286,7 @@ def member_remove(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_manage_project(request.user, project))
+    require(policies.can_manage_project(request.user, project))
     invitation = get_object_or_404(Invitation, pk=pk, project=project)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
@@ -395,8 +372,8 @@ def milestone_list(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
     milestones = selectors.milestone_list(user=request.user, project=project)
     milestone_filter = MilestoneFilter(request.GET or None, queryset=milestones)
-    page = _paginate(request, milestone_filter.qs)
-    context = _project_context(request, project, "milestones")
+    page = paginate(request, milestone_filter.qs)
+    context = project_context(request, project, "milestones")
     context.update(
         filter=milestone_filter,
         page_obj=page,
@@ -411,7 +388,7 @@ def milestone_detail(request: HttpRequest, key: str, number: int) -> HttpRespons
     project = selectors.project_get(user=request.user, key=key)
     milestone = selectors.milestone_get(user=request.user, project=project, number=number)
     events = selectors.audit_events_of(user=request.user, target=milestone)[:50]
-    context = _project_context(request, project, "milestones")
+    context = project_context(request, project, "milestones")
     context.update(
         milestone=milestone,
         rows=[(event, selectors.field_changes(event)) for event in events],
@@ -422,7 +399,7 @@ def milestone_detail(request: HttpRequest, key: str, number: int) -> HttpRespons
 def _milestone_form_page(
     request: HttpRequest, project: Project, form: MilestoneForm, milestone: Milestone | None
 ) -> HttpResponse:
-    context = _project_context(request, project, "milestones")
+    context = project_context(request, project, "milestones")
     context.update(form=form, milestone=milestone)
     return render(
         request,
@@ -436,7 +413,7 @@ def _milestone_form_page(
 @require_http_methods(GET_POST)
 def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
-    _require(policies.can_edit_content(request.user, project))
+    require(policies.can_edit_content(request.user, project))
     form = MilestoneForm(request.POST or None, instance=Milestone(project=project))
     if request.method == "POST" and form.is_valid():
         try:
@@ -456,7 +433,7 @@ def milestone_create(request: HttpRequest, key: str) -> HttpResponse:
 def milestone_edit(request: HttpRequest, key: str, number: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
     milestone = selectors.milestone_get(user=request.user, project=project, number=number)
-    _require(policies.can_edit_content(request.user, project))
+    require(policies.can_edit_content(request.user, project))
     form = MilestoneForm(request.POST or None, instance=copy.copy(milestone))
     if request.method == "POST" and form.is_valid():
         try:
@@ -479,11 +456,11 @@ def milestone_edit(request: HttpRequest, key: str, number: int) -> HttpResponse:
 def milestone_delete(request: HttpRequest, key: str, number: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, key=key)
     milestone = selectors.milestone_get(user=request.user, project=project, number=number)
-    _require(policies.can_edit_content(request.user, project))
+    require(policies.can_edit_content(request.user, project))
     if request.method == "POST":
         services.milestone_delete(actor=request.user, milestone=milestone)
         messages.success(request, _("Milestone %(key)s was deleted.") % {"key": milestone.key})
         return redirect("projects:milestones", key=project.key)
-    context = _project_context(request, project, "milestones")
+    context = project_context(request, project, "milestones")
     context["milestone"] = milestone
     return render(request, "projects/milestone_delete.html", context)

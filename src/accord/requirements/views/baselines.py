@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,19 +23,15 @@ from accord.core.exceptions import ApplicationError
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
 from accord.projects.models import Project
+from accord.projects.pages import paginate, project_context
 from accord.requirements import policies, selectors, services
 from accord.requirements.baseline_compare import baseline_compare
 from accord.requirements.forms_review import BaselineFilterForm, BaselineForm, CompareForm
 from accord.requirements.hashing import baseline_hash, content_hash
 from accord.requirements.models import Baseline
-from accord.requirements.views.review import page_context
 
 GET_POST = ["GET", "POST"]
 SORTS = {"-number": ("-number",), "number": ("number",), "name": ("name", "-number")}
-
-
-def _paginate(request: HttpRequest, items: Any, param: str = "page") -> Any:
-    return Paginator(items, settings.ACCORD_PAGE_SIZE).get_page(request.GET.get(param))
 
 
 def agreed_now(user: Any, project: Project) -> Any:
@@ -63,8 +57,8 @@ def baseline_list(request: HttpRequest, key: str) -> HttpResponse:
                 condition |= Q(number=int(number))
             baselines = baselines.filter(condition)
         sort = filter_form.cleaned_data["sort"] or sort
-    page = _paginate(request, baselines.order_by(*SORTS[sort]))
-    context = page_context(request, project, "requirements")
+    page = paginate(request, baselines.order_by(*SORTS[sort]))
+    context = project_context(request, project, "requirements")
     context.update(
         filter_form=filter_form,
         filtered=filtered,
@@ -99,10 +93,10 @@ def baseline_create(request: HttpRequest, key: str) -> HttpResponse:
                 % {"key": baseline.key, "count": baseline.items.count()},
             )
             return redirect(baseline)
-    page = _paginate(request, agreed_now(request.user, project))
+    page = paginate(request, agreed_now(request.user, project))
     for requirement in page.object_list:
         requirement.project = project
-    context = page_context(request, project, "requirements")
+    context = project_context(request, project, "requirements")
     context.update(form=form, page_obj=page, agreed=page.object_list)
     return render(
         request,
@@ -134,11 +128,11 @@ def baseline_detail(request: HttpRequest, key: str, number: int) -> HttpResponse
     project = project_selectors.project_get(user=request.user, key=key)
     baseline = selectors.baseline_get(user=request.user, project=project, number=number)
     baseline.project = project
-    page = _paginate(request, selectors.baseline_items(baseline=baseline))
+    page = paginate(request, selectors.baseline_items(baseline=baseline))
     items = list(page.object_list)
     for item in items:
         item.requirement.project = project
-    context = page_context(request, project, "requirements")
+    context = project_context(request, project, "requirements")
     context.update(
         baseline=baseline,
         page_obj=page,
@@ -154,7 +148,7 @@ def baseline_compare_view(request: HttpRequest, key: str) -> HttpResponse:
     baselines = list(selectors.baseline_list(user=request.user, project=project))
     for baseline in baselines:
         baseline.project = project
-    context = page_context(request, project, "requirements")
+    context = project_context(request, project, "requirements")
     context["baselines"] = baselines
     if not baselines:
         context["can_create"] = policies.can_create_baseline(request.user, project)
@@ -170,6 +164,6 @@ def baseline_compare_view(request: HttpRequest, key: str) -> HttpResponse:
     to = form.cleaned_data["to"]
     new = None if to == CompareForm.CURRENT else by_number[to]
     comparison = baseline_compare(old, new, user=request.user)
-    changed_page = _paginate(request, comparison.changed)
+    changed_page = paginate(request, comparison.changed)
     context.update(comparison=comparison, old=old, new=new, page_obj=changed_page)
     return render(request, "requirements/baseline_compare.html", context)

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
 from accord.projects.models import Project
+from accord.projects.pages import project_context, require
 from accord.requirements import compare, policies, selectors, services, workflow
 from accord.requirements.choices import (
     Decision,
@@ -95,12 +95,6 @@ def _effect(transition: str) -> str:
     return str(effects.get(transition, ""))
 
 
-def _require(allowed: bool) -> None:
-    # Only reached for users who can see the requirement; others got their 404 already.
-    if not allowed:
-        raise PermissionDenied
-
-
 def _load(request: HttpRequest, key: str, number: int) -> tuple[Project, Requirement]:
     project = project_selectors.project_get(user=request.user, key=key)
     requirement = selectors.requirement_get(user=request.user, project=project, number=number)
@@ -110,17 +104,9 @@ def _load(request: HttpRequest, key: str, number: int) -> tuple[Project, Require
 
 
 def _base_context(request: HttpRequest, project: Project, requirement: Requirement) -> dict:
-    user = request.user
-    return {
-        "project": project,
-        "nav_active": "requirements",
-        "membership": project_policies.membership_of(user, project),
-        "can_view_internal": project_policies.can_view_internal(user, project),
-        "can_edit": project_policies.can_edit_content(user, project),
-        "can_manage": project_policies.can_manage_project(user, project),
-        "requirement": requirement,
-        "status_label": Status(requirement.status).label,
-    }
+    context = project_context(request, project, "requirements")
+    context.update(requirement=requirement, status_label=Status(requirement.status).label)
+    return context
 
 
 def _detail_url(requirement: Requirement, anchor: str = "") -> str:
@@ -384,7 +370,7 @@ def requirement_transition(request: HttpRequest, key: str, number: int) -> HttpR
     """GET: confirm a workflow step (what it does); POST: take it."""
     project, requirement = _load(request, key, number)
     user = request.user
-    _require(policies.can_edit_requirements(user, project) or policies.can_decide(user, project))
+    require(policies.can_edit_requirements(user, project) or policies.can_decide(user, project))
     offered = [
         name for name in workflow.available_transitions(user, requirement) if name not in OWN_PAGES
     ]
@@ -517,7 +503,7 @@ def version_diff(request: HttpRequest, key: str, number: int) -> HttpResponse:
 def comment_create(request: HttpRequest, key: str, number: int) -> HttpResponse:
     project, requirement = _load(request, key, number)
     user = request.user
-    _require(policies.can_comment(user, requirement))
+    require(policies.can_comment(user, requirement))
     form = CommentForm(request.POST, choose_visibility=_chooses_visibility(user, requirement))
     if form.is_valid():
         try:
@@ -544,7 +530,7 @@ def comment_delete(request: HttpRequest, key: str, number: int, pk: int) -> Http
     comment = selectors.comment_list(user=user, requirement=requirement).filter(pk=pk).first()
     if comment is None:
         raise Http404
-    _require(comment.author_id == user.pk or project_policies.can_manage_project(user, project))
+    require(comment.author_id == user.pk or project_policies.can_manage_project(user, project))
     if request.method == "POST":
         try:
             services.comment_delete(actor=user, comment=comment)
@@ -566,7 +552,7 @@ def comment_delete(request: HttpRequest, key: str, number: int, pk: int) -> Http
 def link_create(request: HttpRequest, key: str, number: int) -> HttpResponse:
     project, requirement = _load(request, key, number)
     user = request.user
-    _require(policies.can_edit_requirements(user, project))
+    require(policies.can_edit_requirements(user, project))
     form = LinkForm(request.POST, project_key=project.key)
     if form.is_valid():
         target = (
@@ -611,7 +597,7 @@ def link_delete(request: HttpRequest, key: str, number: int, pk: int) -> HttpRes
     if found is None:
         raise Http404
     direction, link = found
-    _require(policies.can_edit_requirements(user, project))
+    require(policies.can_edit_requirements(user, project))
     if request.method == "POST":
         try:
             services.link_delete(actor=user, link=link)
@@ -636,7 +622,7 @@ def criterion_verify(request: HttpRequest, key: str, number: int, pk: int) -> Ht
     criterion = requirement.criteria.filter(pk=pk).first()
     if criterion is None:
         raise Http404
-    _require(policies.can_edit_requirements(user, project))
+    require(policies.can_edit_requirements(user, project))
     form = CriterionVerifyForm(request.POST, criterion_pk=criterion.pk)
     if form.is_valid():
         try:

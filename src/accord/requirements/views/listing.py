@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +32,7 @@ from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
 from accord.projects.models import Project
-from accord.projects.views import _project_context
+from accord.projects.pages import project_context, require
 from accord.requirements import policies, selectors, services
 from accord.requirements.choices import (
     CLIENT_VISIBLE_STATES,
@@ -74,14 +73,8 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
-def _require(allowed: bool) -> None:
-    # Only reached for users who can see the project; outsiders got their 404 already.
-    if not allowed:
-        raise PermissionDenied
-
-
 def _context(request: HttpRequest, project: Project) -> dict[str, Any]:
-    context = _project_context(request, project, "requirements")
+    context = project_context(request, project, "requirements")
     context["can_edit"] = policies.can_edit_requirements(request.user, project)
     context["can_submit"] = policies.can_submit(request.user, project)
     return context
@@ -198,7 +191,7 @@ def _rows(request: HttpRequest, project: Project, page_rows: Any) -> list[Requir
 def requirement_bulk(request: HttpRequest, key: str) -> HttpResponse:
     """Tag or untag the selected requirements, or take them to the submission page."""
     project = project_selectors.project_get(user=request.user, key=key)
-    _require(policies.can_edit_requirements(request.user, project))
+    require(policies.can_edit_requirements(request.user, project))
     back = _back_to_list(request, project)
     numbers = _selected_numbers(request)
     if not numbers:
@@ -211,7 +204,7 @@ def requirement_bulk(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(back)
     action = form.cleaned_data["action"]
     if action == BulkActionForm.SUBMIT:
-        _require(policies.can_submit(request.user, project))
+        require(policies.can_submit(request.user, project))
         query = urlencode([("r", number) for number in numbers])
         return redirect(reverse("requirements:submit", args=[project.key]) + "?" + query)
     requirements = list(
@@ -402,7 +395,7 @@ def _form_page(
 @require_http_methods(GET_POST)
 def requirement_create(request: HttpRequest, key: str) -> HttpResponse:
     project = project_selectors.project_get(user=request.user, key=key)
-    _require(policies.can_edit_requirements(request.user, project))
+    require(policies.can_edit_requirements(request.user, project))
     data = request.POST if request.method == "POST" else None
     tag_names = list(selectors.tag_choices(project=project).values_list("name", flat=True))
     initial = {}
@@ -450,7 +443,7 @@ def requirement_edit(request: HttpRequest, key: str, number: int) -> HttpRespons
     requirement = selectors.requirement_get_for_update(
         user=request.user, project=project, number=number
     )
-    _require(policies.can_edit_requirements(request.user, project))
+    require(policies.can_edit_requirements(request.user, project))
     data = request.POST if request.method == "POST" else None
     tag_names = list(selectors.tag_choices(project=project).values_list("name", flat=True))
     # The form works on a copy, so a refused save leaves the page header as stored.

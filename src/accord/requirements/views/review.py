@@ -12,11 +12,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.core.exceptions import ApplicationError
-from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
 from accord.projects.choices import Role
 from accord.projects.forms import apply_error
 from accord.projects.models import Membership, Project
+from accord.projects.pages import paginate, project_context, require
 from accord.requirements import compare, policies, selectors, services
 from accord.requirements.choices import Decision, Status
 from accord.requirements.forms_review import BulkConfirmForm, DecisionForm, SubmitForm
@@ -36,29 +33,6 @@ from accord.requirements.models import ClientDecision, Requirement, Submission
 
 GET_POST = ["GET", "POST"]
 RECENT_DECISIONS = 10
-
-
-def page_context(request: HttpRequest, project: Project, active: str) -> dict[str, Any]:
-    """What every project page needs: the project, the user's rights in it, the active tab."""
-    user = request.user
-    return {
-        "project": project,
-        "nav_active": active,
-        "membership": project_policies.membership_of(user, project),
-        "can_view_internal": project_policies.can_view_internal(user, project),
-        "can_edit": project_policies.can_edit_content(user, project),
-        "can_manage": project_policies.can_manage_project(user, project),
-    }
-
-
-def _require(allowed: bool) -> None:
-    # Only reached for users who can see the project; outsiders got their 404 already.
-    if not allowed:
-        raise PermissionDenied
-
-
-def _paginate(request: HttpRequest, items: Any) -> Any:
-    return Paginator(items, settings.ACCORD_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _by_numbers(request: HttpRequest, project: Project, numbers: list[int]) -> list[Requirement]:
@@ -121,7 +95,7 @@ def _numbers_from(values: list[str]) -> list[int]:
 @require_http_methods(GET_POST)
 def submit(request: HttpRequest, key: str) -> HttpResponse:
     project = project_selectors.project_get(user=request.user, key=key)
-    _require(policies.can_submit(request.user, project))
+    require(policies.can_submit(request.user, project))
     form = SubmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -153,8 +127,8 @@ def submit(request: HttpRequest, key: str) -> HttpResponse:
     candidates = submittable(request.user, project)
     selected = list(candidates.filter(number__in=selected_numbers)) if selected_numbers else []
     unavailable = sorted(set(selected_numbers) - {r.number for r in selected})
-    page = _paginate(request, candidates.exclude(number__in=selected_numbers))
-    context = page_context(request, project, "requirements")
+    page = paginate(request, candidates.exclude(number__in=selected_numbers))
+    context = project_context(request, project, "requirements")
     context.update(
         form=form,
         selected=selected,
@@ -212,13 +186,13 @@ def _review_page(
     request: HttpRequest, project: Project, bulk_form: BulkConfirmForm | None = None, status=200
 ) -> HttpResponse:
     user = request.user
-    page = _paginate(request, _awaiting(user, project))
+    page = paginate(request, _awaiting(user, project))
     requirements = list(page.object_list)
     for requirement in requirements:
         requirement.project = project
     _with_diff(requirements)
     can_decide = policies.can_decide(user, project)
-    context = page_context(request, project, "review")
+    context = project_context(request, project, "review")
     context.update(
         page_obj=page,
         groups=_groups(requirements),
@@ -237,7 +211,7 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
     project = project_selectors.project_get(user=request.user, key=key)
     if request.method == "GET":
         return _review_page(request, project)
-    _require(policies.can_decide(request.user, project))
+    require(policies.can_decide(request.user, project))
     form = BulkConfirmForm(request.POST)
     if form.is_valid():
         try:
@@ -274,7 +248,7 @@ def _decision(request: HttpRequest, key: str, number: int, decision: str) -> Htt
     project = project_selectors.project_get(user=request.user, key=key)
     requirement = selectors.requirement_get(user=request.user, project=project, number=number)
     requirement.project = project
-    _require(policies.can_decide(request.user, project))
+    require(policies.can_decide(request.user, project))
     comment_required = decision != Decision.CONFIRMED
     form = DecisionForm(request.POST or None, comment_required=comment_required)
     status = 200
@@ -317,7 +291,7 @@ def _decision(request: HttpRequest, key: str, number: int, decision: str) -> Htt
             requirement.current_version.content_hash if requirement.current_version else ""
         )
     _with_diff([requirement])
-    context = page_context(request, project, "review")
+    context = project_context(request, project, "review")
     context.update(
         requirement=requirement,
         version=requirement.current_version,

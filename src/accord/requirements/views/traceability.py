@@ -7,19 +7,17 @@ gaps counted at the top and filterable. Internal analysis: the team reads it, cl
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
+from accord.projects.pages import paginate, project_context
 from accord.requirements import traceability as matrix
 from accord.requirements.choices import LinkKind, Status
 from accord.requirements.forms_review import TraceabilityFilterForm
-from accord.requirements.views.review import page_context
 
 
 @login_required
@@ -34,14 +32,14 @@ def traceability(request: HttpRequest, key: str) -> HttpResponse:
     )
     counts = matrix.gap_counts(scope)
     rows = matrix.matrix_rows(scope, gap=chosen["gap"], sort=chosen["sort"])
-    page = Paginator(rows, settings.ACCORD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     requirements = list(page.object_list)
     status_labels = dict(Status.choices)
     for requirement in requirements:
         requirement.project = project
         requirement.status_label = status_labels.get(requirement.status, requirement.status)
     matrix.attach_links(requirements, project)
-    context = page_context(request, project, "requirements")
+    context = project_context(request, project, "requirements")
     context.update(
         form=form,
         filtered=any(chosen[name] for name in ("gap", "status", "q")),
