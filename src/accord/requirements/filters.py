@@ -100,15 +100,16 @@ class RequirementFilter(django_filters.FilterSet):
         ),
         field_labels={
             "number": _("Key"),
-            "-number": _("Key (newest first)"),
+            # Descending labels are keyed by the URL parameter (django-filter's build_choices).
+            "-key": _("Key (newest first)"),
             "title": _("Title"),
             "-title": _("Title (Z–A)"),
             "priority_rank": _("Priority (must first)"),
-            "-priority_rank": _("Priority (won't first)"),
+            "-priority": _("Priority (won't first)"),
             "status_rank": pgettext_lazy("sort", "Status (draft first)"),
-            "-status_rank": pgettext_lazy("sort", "Status (latest stage first)"),
+            "-status": pgettext_lazy("sort", "Status (latest stage first)"),
             "updated_at": _("Least recently changed"),
-            "-updated_at": _("Recently changed"),
+            "-updated": _("Recently changed"),
         },
         label=_("Sort by"),
         # Sorted by key unless another order is chosen; no separate empty choice.
