@@ -306,9 +306,9 @@ class ClientDecision(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(_("when"))
+    decided_at = models.DateTimeField(_("decided at"))
     comment = models.TextField(_("comment"), blank=True)
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"

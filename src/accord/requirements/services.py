@@ -261,7 +261,7 @@ def requirement_create(
     _write_criteria(requirement, cleaned_criteria)
     if tag_names:
         _set_tags(requirement, tag_names)
-    _new_version(requirement, actor=actor, note=note or _("First version"))
+    _new_version(requirement, actor=actor, note=note)
     requirement.save(update_fields=["current_version"])
     after = snapshot(requirement, AUDIT_FIELDS)
     after.update(_version_info(requirement), tags=tag_names, criteria=len(cleaned_criteria))
