@@ -38,8 +38,8 @@ ACTION_LABELS: dict[str, Any] = {
     "milestone.deleted": _("deleted a milestone"),
 }
 
-# Labels of recorded values that are not model fields (e.g. a version's hash); other apps add
-# theirs when they load.
+# Labels of recorded values that are not model fields (e.g. a version's hash); None hides a
+# value from the history page (ids kept for the trail). Other apps add theirs when they load.
 FIELD_LABELS: dict[str, Any] = {}
 
 ROLE_ORDER = [Role.MANAGER, Role.MEMBER, Role.CLIENT, Role.VIEWER]
@@ -256,7 +256,9 @@ def field_changes(event: AuditEvent) -> list[FieldChange]:
     result = []
     for name, before, after in event.changed_fields:
         field = None
-        label = str(FIELD_LABELS.get(name, name))
+        if name in FIELD_LABELS and FIELD_LABELS[name] is None:
+            continue  # recorded for the trail (an id), not worth a line in the history
+        label = str(FIELD_LABELS.get(name) or name)
         if model is not None:
             try:
                 field = model._meta.get_field(name)

@@ -434,7 +434,7 @@ def requirements_submit(
             version_id=requirement.current_version_id,
         )
         after = {"status": requirement.status, "visibility": requirement.visibility}
-        after.update(_version_info(requirement), submission=submission.pk)
+        after.update(_version_info(requirement), submission_id=submission.pk)
         audit_record(
             actor=actor,
             action="requirement.submitted",
@@ -521,7 +521,12 @@ def _record_decision(
         requirement.confirmed_version = requirement.current_version
         requirement.changed_since_confirmation = False
     before = _move(requirement, new_status)
-    after = {"status": requirement.status, "decision": made.pk, **_version_info(requirement)}
+    after = {
+        "status": requirement.status,
+        "visibility": requirement.visibility,
+        "decision_id": made.pk,
+        **_version_info(requirement),
+    }
     if made.comment:
         after["comment"] = made.comment
     audit_record(
@@ -809,7 +814,7 @@ def comment_create(*, actor: Any, requirement: Requirement, body: str, visibilit
         action="comment.created",
         target=requirement,
         visibility=visibility,
-        after={"comment": comment.pk, "body": body[:500], "visibility": visibility},
+        after={"comment_id": comment.pk, "body": body[:500], "visibility": visibility},
     )
     readers = _readers(project, visibility)
     mentioned = parse_mentions(body, readers)
@@ -857,7 +862,7 @@ def comment_delete(*, actor: Any, comment: Comment) -> None:
         action="comment.deleted",
         target=requirement,
         visibility=comment.visibility,
-        before={"comment": comment.pk, "body": comment.body[:500]},
+        before={"comment_id": comment.pk, "body": comment.body[:500]},
     )
     comment.delete()
 
