@@ -284,6 +284,21 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every signed-in request reads its session. The database stays the record; a copy in a file
+# cache in the data folder, which all the server's workers share, spares each page that query.
+# Signing out and changing the password delete the session from both at once, in every worker.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache" / "sessions",
+        # Past this many, a new session evicts a third of the copies (they are read back from
+        # the database); counting the files costs each sign-in a directory listing.
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

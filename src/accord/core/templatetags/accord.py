@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
 from django.utils.safestring import SafeString
 
@@ -9,10 +11,23 @@ from accord.core.markdown import render_markdown
 
 register = template.Library()
 
+# Pages show the same texts again and again, and rendering one costs more than the rest of a
+# row: keep the latest results per process. Only texts up to this length, so the cache stays
+# within a few megabytes whatever is written.
+MARKDOWN_CACHE_SIZE = 128
+MARKDOWN_CACHE_MAX_TEXT = 3_000
+
+
+@lru_cache(maxsize=MARKDOWN_CACHE_SIZE)
+def _render_markdown_cached(text: str) -> SafeString:
+    return render_markdown(text)
+
 
 @register.filter(name="markdown")
 def markdown_filter(text: str | None) -> SafeString:
-    """Rich text, rendered and sanitised."""
+    """Rich text, rendered and sanitised (the result depends on the text alone)."""
+    if text and len(text) <= MARKDOWN_CACHE_MAX_TEXT:
+        return _render_markdown_cached(str(text))
     return render_markdown(text)
 
 
