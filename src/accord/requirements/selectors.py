@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
+from accord.core.choices import Visibility
 from accord.projects import policies
 from accord.projects.models import Project
 from accord.requirements.choices import Decision, Status
@@ -89,12 +90,25 @@ def comment_list(*, user: Any, requirement: Requirement) -> QuerySet[Comment]:
 
 
 def link_list(*, user: Any, requirement: Requirement) -> list[tuple[str, RequirementLink]]:
-    """Links from and to the requirement as ("out" | "in", link), only to visible requirements."""
-    visible = requirement_list(user=user, project=requirement.project).values("pk")
+    """Links from and to a requirement the user can see, as ("out" | "in", link); clients see
+    only links whose other end is shared too. Links never leave their project, so the other
+    end's visibility is the whole rule (and stays an indexed join, however big the project)."""
     links = RequirementLink.objects.select_related("source", "target", "source__project")
-    outgoing = links.filter(source=requirement, target__in=visible)
-    incoming = links.filter(target=requirement, source__in=visible)
+    outgoing = links.filter(source=requirement)
+    incoming = links.filter(target=requirement)
+    if not policies.can_view_internal(user, requirement.project):
+        outgoing = outgoing.filter(target__visibility=Visibility.SHARED)
+        incoming = incoming.filter(source__visibility=Visibility.SHARED)
     return [("out", link) for link in outgoing] + [("in", link) for link in incoming]
+
+
+def children_of(*, user: Any, requirement: Requirement) -> QuerySet[Requirement]:
+    """The requirement's children the user can see; by parent alone, so the parent index
+    answers it whatever the size of the project."""
+    children = Requirement.objects.filter(parent=requirement).order_by("number")
+    if not policies.can_view_internal(user, requirement.project):
+        children = children.filter(visibility=Visibility.SHARED)
+    return children
 
 
 def tag_choices(*, project: Project) -> QuerySet[Tag]:

@@ -282,10 +282,9 @@ def _detail_page(
     if parent is not None and not (internal or parent.is_shared):
         parent = None
     children = list(
-        selectors.requirement_list(user=user, project=project)
-        .filter(parent=requirement)
-        .only("pk", "number", "title", "status", "project")
-        .order_by("number")
+        selectors.children_of(user=user, requirement=requirement).only(
+            "pk", "number", "title", "status", "project"
+        )
     )
     status_labels = dict(Status.choices)
     for child in children:
