@@ -9,3 +9,13 @@ def personas(db):
     from accord.core.testing import make_personas
 
     return make_personas()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in a test activates its user's language on the test's thread; later tests
+    that run code outside a request must start from the default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

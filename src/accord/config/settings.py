@@ -129,6 +129,9 @@ TEMPLATES = [
         },
     }
 ]
+# Inputs and selects written in Python: the same HTML as Django's widget templates, without a
+# template render per option (filter bars have many).
+FORM_RENDERER = "accord.core.forms_rendering.FastWidgetRenderer"
 
 # Database: SQLite in the data folder unless DATABASE_URL says otherwise.
 _sqlite_path = DATA_DIR / "accord.sqlite3"
