@@ -196,6 +196,19 @@ class ClientLoopTests(ReviewTestCase):
         self.assertContains(r, '<del class="diff-del">1</del>', html=False)
         self.assertContains(r, '<ins class="diff-ins">7</ins>', html=False)
 
+    def test_a_returned_and_edited_requirement_shows_what_changed_since_the_return(self) -> None:
+        returned = make_requirement(
+            self.project, status=Status.RETURNED, title="Export logs", description="As CSV."
+        )
+        services.requirement_update(
+            actor=self.alice, requirement=returned, data={"description": "As CSV or Excel."}
+        )
+        self.submit(returned)
+        self.client.force_login(self.dave)
+        r = self.client.get(self.review_url)
+        self.assertContains(r, "changed since the version 1 you returned")
+        self.assertContains(r, '<ins class="diff-ins"> or Excel</ins>', html=False)
+
 
 class DecisionTests(ReviewTestCase):
     @classmethod

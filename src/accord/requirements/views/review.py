@@ -54,16 +54,37 @@ def _by_numbers(request: HttpRequest, project: Project, numbers: list[int]) -> l
 
 def _with_diff(requirements: list[Requirement]) -> None:
     """Give each requirement `readable` (its current content as the reader sees it) and
-    `changes` (the fields changed since its last confirmed version; [] if never confirmed)."""
+    `changes` against what the client last decided on: the confirmed version, or else the
+    version they returned. `compared` is that version and `compared_returned` says which."""
+    returned = _last_returned_versions([r for r in requirements if not r.confirmed_version_id])
     for requirement in requirements:
         version = requirement.current_version
         requirement.readable = compare.readable(version.content) if version else {}
-        confirmed = requirement.confirmed_version
+        compared = requirement.confirmed_version or returned.get(requirement.pk)
+        requirement.compared = compared
+        requirement.compared_returned = requirement.confirmed_version is None
         requirement.changes = []
-        if version and confirmed and confirmed.pk != version.pk:
+        if version and compared and compared.pk != version.pk:
             requirement.changes = [
-                diff for diff in compare.version_diff(confirmed, version) if diff.changed
+                diff for diff in compare.version_diff(compared, version) if diff.changed
             ]
+
+
+def _last_returned_versions(requirements: list[Requirement]) -> dict[int, Any]:
+    """The version each requirement was last returned on; one query for all of them."""
+    if not requirements:
+        return {}
+    decisions = (
+        ClientDecision.objects.filter(
+            requirement__in=[r.pk for r in requirements], decision=Decision.RETURNED
+        )
+        .select_related("version")
+        .order_by("requirement_id", "-decided_at", "-id")
+    )
+    latest: dict[int, Any] = {}
+    for decision in decisions:
+        latest.setdefault(decision.requirement_id, decision.version)
+    return latest
 
 
 # Submitting for review ----------------------------------------------------------------------
