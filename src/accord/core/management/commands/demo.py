@@ -35,7 +35,9 @@ class Command(BaseCommand):
                     self.style.SUCCESS(
                         f"Demo workspace loaded: {counts['projects']} projects, "
                         f"{counts['memberships']} memberships, {counts['milestones']} milestones, "
-                        f"{counts['invitations']} invitations."
+                        f"{counts['invitations']} invitations, {counts['requirements']} "
+                        f"requirements in {counts['requirement_versions']} versions, "
+                        f"{counts['baselines']} baselines."
                     )
                 )
             else:
