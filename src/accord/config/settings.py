@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accord.accounts",
     "accord.projects",
     "accord.requirements",
+    "accord.risks",
     "accord.notifications",
     "accord.api",
     "django.contrib.admin",

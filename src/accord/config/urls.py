@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
     path("accounts/", include("accord.accounts.urls")),
     path("p/", include("accord.requirements.urls")),
+    path("p/", include("accord.risks.urls")),
     path("p/", include("accord.projects.urls")),
     path("notifications/", include("accord.notifications.urls")),
     path("api/", include("accord.api.urls")),

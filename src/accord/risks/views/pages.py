@@ -1,0 +1,1 @@
+"""Risk pages: register, heat map, detail, forms, reviews, actions, the organisation view."""
