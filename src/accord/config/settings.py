@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accord.projects.choices.Role",
         "RequirementStatusEnum": "accord.requirements.choices.Status",
         "TransitionEnum": "accord.requirements.choices.Transition",
+        "RiskStatusEnum": "accord.risks.choices.RiskStatus",
     },
 }
 

@@ -1,0 +1,55 @@
+"""Filters and sort orders of the risk register over the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accord.risks.choices import Category, Level, RiskStatus, Strategy
+from accord.risks.models import Risk
+
+
+class RiskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices, label=_("Status"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
+    strategy = django_filters.MultipleChoiceFilter(choices=Strategy.choices, label=_("Strategy"))
+    # `level` is annotated by the selector from the project's thresholds.
+    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label=_("Level"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("number", "number"),
+            ("title", "title"),
+            ("score", "score"),
+            ("probability", "probability"),
+            ("impact", "impact"),
+            ("category", "category"),
+            ("status", "status"),
+            ("reviewed_at", "reviewed_at"),
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+        ),
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Risk
+        fields = ["q", "status", "category", "strategy", "level", "owner"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = (
+            Q(title__icontains=value)
+            | Q(cause__icontains=value)
+            | Q(event__icontains=value)
+            | Q(consequence__icontains=value)
+        )
+        # "K5", "ACME-K5" and "5" find the risk by number too.
+        number = value.upper().rsplit("-", 1)[-1].removeprefix(Risk.KEY_PREFIX)
+        if number.isdigit():
+            condition |= Q(number=int(number))
+        return queryset.filter(condition)
