@@ -8,6 +8,7 @@ urlpatterns = [
     path("p/", include("accord.requirements.urls")),
     path("p/", include("accord.risks.urls")),
     path("p/", include("accord.projects.urls")),
+    path("risks/", include("accord.risks.org_urls")),
     path("notifications/", include("accord.notifications.urls")),
     path("api/", include("accord.api.urls")),
     path("admin/", admin.site.urls),

@@ -108,6 +108,9 @@ def project_overview(request: HttpRequest, key: str) -> HttpResponse:
     from accord.requirements.views.listing import overview_card
 
     context["requirements_card"] = overview_card(request.user, project)
+    from accord.risks.views.pages import overview_card as risks_overview_card
+
+    context["risks_card"] = risks_overview_card(request.user, project)
     return render(request, "projects/project_overview.html", context)
 
 

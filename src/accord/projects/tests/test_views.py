@@ -246,8 +246,9 @@ class ProjectOverviewViewTests(BaseTestCase):
         # User (the session comes from its cache), project with membership, members, milestone
         # counts, overdue and upcoming milestones, recent activity, the header's unread
         # notification count, and the requirements card (counts by status, awaiting the client,
-        # changed since confirmed).
-        self.assertEqual(first, 11)
+        # changed since confirmed), and the risks card (the project's level thresholds, the top
+        # active risks, the count of overdue response actions).
+        self.assertEqual(first, 14)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)
