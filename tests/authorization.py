@@ -47,6 +47,10 @@ REQUIREMENTS_INTERNAL = (
     WORDING_INTERNAL_MARKER,
     COMMENT_INTERNAL_MARKER,
 )
+# Risks: an internal risk (its review note and response action carry the marker too) and a
+# shared one.
+RISK_INTERNAL_MARKER = "INTERNAL-SECRET-risk"
+RISK_SHARED_MARKER = "SHARED-ACME-risk"
 
 ALL_ACME = (
     ACME_NAME,
@@ -56,13 +60,19 @@ ALL_ACME = (
     *REQUIREMENTS_INTERNAL,
     REQUIREMENT_SHARED_MARKER,
     COMMENT_SHARED_MARKER,
+    RISK_INTERNAL_MARKER,
+    RISK_SHARED_MARKER,
 )
 ALL_EVIL = (EVIL_MARKER, EVIL_ITEM_MARKER)
 FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
     "anonymous": ALL_ACME + ALL_EVIL,
     "mallory": ALL_ACME,
-    "carol": (INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, *ALL_EVIL),
-    "dave": (INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, *ALL_EVIL),
+    "carol": (
+        INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, RISK_INTERNAL_MARKER, *ALL_EVIL
+    ),
+    "dave": (
+        INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, RISK_INTERNAL_MARKER, *ALL_EVIL
+    ),
     "bob": ALL_EVIL,
     "vera": ALL_EVIL,
     "alice": ALL_EVIL,
@@ -279,6 +289,9 @@ class World:
     # client), "internal_comment" and "shared_comment" on the shared one, "link" from the
     # shared one to the draft, "criterion" and "draft_criterion".
     requirements: dict[str, Any] = field(default_factory=dict)
+    # The risk routes' objects: "internal" and "shared" risks, each with a response action
+    # ("internal_action", "shared_action").
+    risks: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Any:
@@ -344,6 +357,7 @@ def build_world() -> World:
     membership = personas.project.memberships.get(user=personas.bob)
     audit_event = AuditEvent.objects.filter(project_id=personas.project.pk).order_by("pk").last()
     requirements = _requirement_world(personas)
+    risks = _risk_world(personas)
     notifications = {
         name: Notification.objects.create(
             recipient=user,
@@ -368,6 +382,7 @@ def build_world() -> World:
         audit_event=audit_event,
         notifications=notifications,
         requirements=requirements,
+        risks=risks,
     )
 
 
@@ -411,6 +426,37 @@ def _requirement_world(personas: Any) -> dict[str, Any]:
     }
 
 
+def _risk_world(personas: Any) -> dict[str, Any]:
+    """An internal risk (reviewed, with an action) and a shared one, through the services."""
+    from django.utils import timezone
+
+    from accord.risks import services as risk_services
+
+    alice, bob, project = personas.alice, personas.bob, personas.project
+    due = timezone.localdate() + dt.timedelta(days=14)
+    internal = risk_services.risk_create(
+        actor=alice, project=project, title=RISK_INTERNAL_MARKER, category="resource",
+        probability=3, impact=4, owner=bob,
+    )  # fmt: skip
+    risk_services.risk_review(
+        actor=bob, risk=internal, probability=4, impact=4, note=f"{RISK_INTERNAL_MARKER} review"
+    )
+    shared = risk_services.risk_create(
+        actor=alice, project=project, title=RISK_SHARED_MARKER, category="client",
+        probability=2, impact=3, visibility="shared",
+    )  # fmt: skip
+    return {
+        "internal": internal,
+        "shared": shared,
+        "internal_action": risk_services.action_create(
+            actor=alice, risk=internal, description=f"{RISK_INTERNAL_MARKER} action", due_date=due
+        ),
+        "shared_action": risk_services.action_create(
+            actor=alice, risk=shared, description=f"{RISK_SHARED_MARKER} action", due_date=due
+        ),
+    }
+
+
 def fingerprint() -> tuple[Any, ...]:
     """Everything a write could change, cheaply: audit trail length and row versions."""
     from django.contrib.auth import get_user_model
@@ -419,6 +465,7 @@ def fingerprint() -> tuple[Any, ...]:
     from accord.core.models import AuditEvent
     from accord.notifications.models import Notification
     from accord.projects.models import Invitation, Membership, Milestone, Project
+    from accord.risks.models import ResponseAction, Risk, RiskThresholds
 
     return (
         AuditEvent.objects.count(),
@@ -428,6 +475,9 @@ def fingerprint() -> tuple[Any, ...]:
         tuple(Invitation.objects.order_by("pk").values_list("pk", "status")),
         tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         tuple(Notification.objects.order_by("pk").values_list("pk", "read_at")),
+        tuple(Risk.objects.order_by("pk").values_list("pk", "version")),
+        tuple(ResponseAction.objects.order_by("pk").values_list("pk", "version")),
+        tuple(RiskThresholds.objects.order_by("pk").values_list("pk", "version")),
         tuple(
             get_user_model()
             .objects.order_by("pk")

@@ -167,6 +167,40 @@ def _api_baseline(world: World) -> dict[str, Any]:
     return {"project_key": "ACME", "number": world.requirements["baseline"].number}
 
 
+# Risk pages: the same internal and shared risk and their response actions.
+def _risk(name: str) -> Any:
+    return lambda world: {"key": "ACME", "number": world.risks[name].number}
+
+
+def _no_risk(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _risk_action(name: str) -> Any:
+    return lambda world: {**_risk(name)(world), "pk": world.risks[f"{name}_action"].pk}
+
+
+def _no_risk_action(world: World) -> dict[str, Any]:
+    return {**_risk("internal")(world), "pk": UNKNOWN_NUMBER}
+
+
+# Risks over the API: an internal and a shared risk, each with a response action.
+def _api_risk(name: str) -> Any:
+    return lambda world: {"project_key": "ACME", "number": world.risks[name].number}
+
+
+def _api_no_risk(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": UNKNOWN_NUMBER}
+
+
+def _api_risk_action(name: str) -> Any:
+    return lambda world: {**_api_risk(name)(world), "id": world.risks[f"{name}_action"].pk}
+
+
+def _api_no_risk_action(world: World) -> dict[str, Any]:
+    return {**_api_risk("internal")(world), "id": UNKNOWN_NUMBER}
+
+
 def _alices_notification(world: World) -> dict[str, Any]:
     return {"pk": world.notifications["alice"].pk}
 
@@ -455,6 +489,63 @@ TABLE: dict[str, list[Rule]] = {
         Rule(variant="gaps", get=roles(carol=403), kwargs=_acme,
              query="?gap=no_links&status=draft&q=INTERNAL&sort=-criteria"),
     ],
+    # Risks: register, heat map, forms, a risk's page and its reviews and actions ---------------
+    "risks:list": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_acme,
+             query="?q=INTERNAL-SECRET&status=active&level=critical&owner=none&sort=-due"),
+        Rule(variant="heat-map-cell", get=PROJECT_READ, kwargs=_acme,
+             query="?probability=4&impact=4&status=active"),
+    ],
+    "risks:heatmap": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="every-state", get=PROJECT_READ, kwargs=_acme, query="?all=1"),
+    ],
+    "risks:create": [Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)],
+    "risks:thresholds": [Rule(get=MANAGE, kwargs=_acme, writes=("POST",), writers=MANAGER)],
+    "risks:detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_risk("shared")),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_risk("internal"), unknown=_no_risk),
+    ],
+    "risks:edit": [
+        Rule(variant="shared", get=EDIT, kwargs=_risk("shared"), writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_risk("internal"), unknown=_no_risk,
+             writes=("POST",), writers=TEAM),
+    ],
+    "risks:delete": [
+        Rule(variant="shared", get=MANAGE, kwargs=_risk("shared"), writes=("POST",),
+             writers=MANAGER),
+        Rule(variant="internal", get=roles(carol=404, bob=403, staff=403),
+             kwargs=_risk("internal"), unknown=_no_risk, writes=("POST",), writers=MANAGER),
+    ],
+    "risks:review": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_risk("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="internal", get=POST_ONLY, kwargs=_risk("internal"), unknown=_no_risk,
+             writes=("POST",), writers=TEAM),
+    ],
+    "risks:action-create": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_risk("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="internal", get=POST_ONLY, kwargs=_risk("internal"), unknown=_no_risk,
+             writes=("POST",), writers=TEAM),
+    ],
+    "risks:action-complete": [
+        Rule(variant="shared", get=POST_ONLY, kwargs=_risk_action("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="internal", get=POST_ONLY, kwargs=_risk_action("internal"),
+             unknown=_no_risk_action, writes=("POST",), writers=TEAM),
+    ],
+    "risks:action-delete": [
+        Rule(variant="shared", get=EDIT, kwargs=_risk_action("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_risk_action("internal"),
+             unknown=_no_risk_action, writes=("POST",), writers=TEAM),
+    ],
+    # Risks across projects: organisation staff only ------------------------------------------
+    "risks_org:list": [
+        Rule(get=roles(mallory=403, carol=403, bob=403, alice=403, staff=200)),
+    ],
     # API --------------------------------------------------------------------------------------
     "api:api-root": [Rule(get=API_SIGNED_IN)],
     "api:me": [Rule(get=API_SIGNED_IN, writes=("PATCH",), writers=SIGNED_IN)],
@@ -608,6 +699,53 @@ TABLE: dict[str, list[Rule]] = {
         Rule(get=PROJECT_READ, kwargs=_api_project, query="?from=1&to=current"),
         Rule(variant="unknown-baseline", get=roles(carol=400, bob=400, alice=400, staff=400),
              kwargs=_api_project, query=f"?from={UNKNOWN_NUMBER}"),
+    ],
+    "api:project-risk-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=TEAM),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_api_project,
+             query="?q=INTERNAL-SECRET&ordering=-score"),
+    ],
+    "api:project-risk-heat-map": [
+        Rule(get=PROJECT_READ, kwargs=_api_project),
+        Rule(variant="every-state", get=PROJECT_READ, kwargs=_api_project,
+             query="?status=open&status=closed&status=occurred&status=monitoring"),
+    ],
+    "api:project-risk-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_risk("shared"),
+             writes=("PATCH",), writers=TEAM),
+        Rule(variant="shared-delete", get=PROJECT_READ, kwargs=_api_risk("shared"),
+             writes=("DELETE",), writers=MANAGER),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_risk("internal"),
+             unknown=_api_no_risk, writes=("PATCH",), writers=TEAM),
+        Rule(variant="internal-delete", get=INTERNAL_READ, kwargs=_api_risk("internal"),
+             unknown=_api_no_risk, writes=("DELETE",), writers=MANAGER),
+    ],
+    "api:risk-review-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_risk("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_risk("internal"),
+             unknown=_api_no_risk, writes=("POST",), writers=TEAM),
+    ],
+    "api:risk-action-list": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_risk("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_risk("internal"),
+             unknown=_api_no_risk, writes=("POST",), writers=TEAM),
+    ],
+    "api:risk-action-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_risk_action("shared"),
+             writes=("PATCH", "DELETE"), writers=TEAM),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_risk_action("internal"),
+             unknown=_api_no_risk_action, writes=("PATCH", "DELETE"), writers=TEAM),
+    ],
+    "api:risk-action-complete": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_risk_action("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=API_POST_ONLY_INTERNAL, kwargs=_api_risk_action("internal"),
+             unknown=_api_no_risk_action, writes=("POST",), writers=TEAM),
+    ],
+    "api:project-risk-thresholds": [
+        Rule(get=roles(carol=403), kwargs=_api_project, writes=("PUT",), writers=MANAGER)
     ],
     "api:notification-list": [
         Rule(get=API_SIGNED_IN),
