@@ -30,6 +30,9 @@ from accord.requirements.choices import (
     Transition,
 )
 from accord.requirements.models import Baseline, Requirement, RequirementVersion
+from accord.risks import services as risks
+from accord.risks.choices import Category, RiskStatus, Strategy
+from accord.risks.models import ResponseAction, Risk, RiskReview
 
 # Every demo login shares this password; README and `make run` show it.
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 (published on purpose)
@@ -1598,6 +1601,332 @@ def _build_requirements(project: Project, spec: DemoRequirementSet, users: dict[
         )
 
 
+# Risks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRisk:
+    """A risk as the PM records it, then its reviews (probability, impact, new status or None,
+    note, reviewer) and response actions (description, owner, due in days from today —
+    negative: overdue —, done)."""
+
+    fields: dict[str, Any]
+    owner: str | None = None
+    reviews: tuple[tuple[int, int, str | None, str, str], ...] = ()
+    actions: tuple[tuple[str, str | None, int, bool], ...] = ()
+
+
+def _hzyb_risks() -> list[DemoRisk]:
+    wang, zhang, zhao = "wang.wei@demo.accord", "zhang.min@demo.accord", "zhao.lei@hz-medical.demo"
+    return [
+        DemoRisk(
+            fields={
+                "title": "省医保新接口规范正式版延迟发布",
+                "category": Category.SCHEDULE,
+                "cause": "省医保局的接口规范仍处于征求意见阶段，发布时间未定。",
+                "event": "正式版规范晚于系统联调测试的开始时间发布。",
+                "consequence": "联调测试推迟，系统上线里程碑可能顺延两到四周。",
+                "probability": 4,
+                "impact": 4,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "医保局信息中心未在月底前公布正式版。",
+                "visibility": Visibility.SHARED,
+            },
+            owner=wang,
+            reviews=((3, 4, None, "医保局确认本月发布正式版，仅字段说明有调整。", wang),),
+            actions=(
+                ("每周与医保局信息中心确认规范发布进度", wang, 5, False),
+                ("基于征求意见稿先行开发接口适配层", zhang, -4, False),
+                ("梳理征求意见稿与现有接口的差异清单", wang, -20, True),
+            ),
+        ),
+        DemoRisk(
+            fields={
+                "title": "结算高峰期响应时间超过 2 秒",
+                "category": Category.TECHNICAL,
+                "cause": "月初结算高峰并发量是平时的五倍，现有结算服务为单库部署。",
+                "event": "高峰期结算接口响应时间超过 2 秒。",
+                "consequence": "无法满足项目目标，医院窗口排队，影响客户满意度。",
+                "probability": 3,
+                "impact": 5,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "压测中 95% 响应时间超过 1.5 秒。",
+            },
+            owner=zhang,
+            actions=(("按五倍日常并发完成结算核心压测", zhang, 20, False),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "核心开发人员流动",
+                "category": Category.RESOURCE,
+                "cause": "结算核心模块只有一名熟悉旧系统的开发人员。",
+                "event": "该开发人员在联调期间离岗。",
+                "consequence": "接口改造进度停滞，交接需要至少两周。",
+                "probability": 2,
+                "impact": 4,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "请假或调岗申请。",
+            },
+            owner=PM.email,
+            actions=(("安排第二名开发人员结对开发并补齐设计文档", PM.email, 14, False),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "定点医院 HIS 系统改造配合不足",
+                "category": Category.CLIENT,
+                "cause": "三家试点医院的 HIS 厂商排期紧张。",
+                "event": "医院端接口改造未能在联调前完成。",
+                "consequence": "异地就医结算场景无法端到端验证。",
+                "probability": 3,
+                "impact": 3,
+                "strategy": Strategy.ESCALATE,
+                "trigger": "HIS 厂商未按约定提交改造计划。",
+                "visibility": Visibility.SHARED,
+            },
+            owner=zhao,
+            actions=(("由客户牵头召开医院与 HIS 厂商协调会", zhao, 10, False),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "异地就医结算对账出现差异",
+                "category": Category.REQUIREMENTS,
+                "cause": "各地医保目录与报销比例不一致，对账规则尚未确认。",
+                "event": "医院端对账报表与医保中心清算结果不一致。",
+                "consequence": "需要人工核对，结算成功率达不到 99.5%。",
+                "probability": 3,
+                "impact": 4,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "联调中出现单笔差异超过 1 元的记录。",
+                "visibility": Visibility.SHARED,
+            },
+            owner=wang,
+            reviews=((4, 4, None, "联调首周发现 12 笔对账差异，需与客户确认规则。", wang),),
+            actions=(("与客户业务骨干确认对账规则并形成书面需求", wang, 7, False),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "参保人个人信息泄露",
+                "category": Category.SECURITY,
+                "cause": "测试环境使用了未脱敏的生产数据副本。",
+                "event": "测试数据被无关人员访问或外传。",
+                "consequence": "违反个人信息保护要求，客户关系和项目声誉严重受损。",
+                "probability": 1,
+                "impact": 5,
+                "strategy": Strategy.AVOID,
+                "trigger": "发现测试库中存在真实身份证号。",
+            },
+            owner=zhang,
+            actions=(("测试数据全部脱敏后再导入测试环境", zhang, -30, True),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "医保局验收标准发生变化",
+                "category": Category.LEGAL,
+                "cause": "验收细则随新接口规范一起修订。",
+                "event": "验收时增加新的检查项。",
+                "consequence": "需要补充开发与测试，验收推迟。",
+                "probability": 2,
+                "impact": 3,
+                "strategy": Strategy.ACCEPT,
+                "visibility": Visibility.SHARED,
+            },
+            owner=PM.email,
+            reviews=((1, 3, RiskStatus.CLOSED, "客户已书面确认验收标准，风险关闭。", PM.email),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "省医保测试环境不稳定",
+                "category": Category.TECHNICAL,
+                "cause": "省医保测试环境同时服务多家厂商联调。",
+                "event": "测试环境停机或数据被重置。",
+                "consequence": "联调计划中断，需要重新准备测试数据。",
+                "probability": 3,
+                "impact": 3,
+                "strategy": Strategy.ACCEPT,
+                "trigger": "医保局发布环境维护通知。",
+            },
+            owner=wang,
+            reviews=((5, 3, RiskStatus.OCCURRED, "测试环境停机三天，联调顺延一周。", wang),),
+            actions=(("准备本地模拟医保接口，停机期间继续自测", zhang, -10, True),),
+        ),
+    ]
+
+
+def _acme_risks() -> list[DemoRisk]:
+    tom, sarah, james = (
+        "tom.baker@demo.accord",
+        "sarah.miller@acme-logistics.demo",
+        "james.wong@acme-logistics.demo",
+    )
+    return [
+        DemoRisk(
+            fields={
+                "title": "Data migration slips again",
+                "category": Category.SCHEDULE,
+                "cause": "Customer accounts in the old system hold duplicates and missing fields.",
+                "event": "The second migration dry run fails like the first.",
+                "consequence": "The pilot with three customers moves, and go-live with it.",
+                "probability": 3,
+                "impact": 4,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "More than 2% of accounts rejected by the import.",
+                "visibility": Visibility.SHARED,
+            },
+            owner=tom,
+            reviews=((4, 4, None, "The dry run was missed: 6% of accounts were rejected.", tom),),
+            actions=(
+                ("Clean duplicate customer accounts in the old system", james, -3, False),
+                ("Run the second dry run on a copy of production data", tom, 12, False),
+            ),
+        ),
+        DemoRisk(
+            fields={
+                "title": "Tracking updates arrive late from the scanners",
+                "category": Category.TECHNICAL,
+                "cause": "Depot scanners upload in batches every 15 minutes.",
+                "event": "Shipment status on the portal lags behind the scans.",
+                "consequence": "The five-minute tracking objective is missed; customers call.",
+                "probability": 3,
+                "impact": 4,
+                "strategy": Strategy.MITIGATE,
+                "trigger": "Median scan-to-portal delay above five minutes in the pilot.",
+            },
+            owner=tom,
+            actions=(("Prototype the scanners' streaming upload with one depot", tom, 21, False),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "Pilot customers have no time for acceptance tests",
+                "category": Category.CLIENT,
+                "cause": "The pilot falls in the pilot customers' peak season.",
+                "event": "Pilot customers skip the acceptance test sessions.",
+                "consequence": "Defects surface after go-live instead of in the pilot.",
+                "probability": 3,
+                "impact": 3,
+                "strategy": Strategy.MITIGATE,
+                "visibility": Visibility.SHARED,
+            },
+            owner=sarah,
+            actions=(
+                ("Book acceptance test slots with the three pilot customers", sarah, 9, False),
+            ),
+        ),
+        DemoRisk(
+            fields={
+                "title": "One front-end developer on the team",
+                "category": Category.RESOURCE,
+                "cause": "The booking and tracking screens depend on one developer.",
+                "event": "The developer is ill or leaves during the pilot.",
+                "consequence": "Pilot fixes stall for two weeks or more.",
+                "probability": 2,
+                "impact": 3,
+                "strategy": Strategy.MITIGATE,
+            },
+            owner=PM.email,
+        ),
+        DemoRisk(
+            fields={
+                "title": "Invoice tax rules differ per country",
+                "category": Category.LEGAL,
+                "cause": "Business customers in three countries need country-specific invoices.",
+                "event": "Downloaded invoices are not valid for a customer's tax office.",
+                "consequence": "Invoices are reissued by hand; billing complains.",
+                "probability": 2,
+                "impact": 4,
+                "strategy": Strategy.TRANSFER,
+                "trigger": "A pilot customer's accountant rejects an invoice.",
+                "visibility": Visibility.SHARED,
+            },
+            owner=james,
+        ),
+        DemoRisk(
+            fields={
+                "title": "Feature requests grow the scope",
+                "category": Category.REQUIREMENTS,
+                "cause": "Pilot customers see the portal and ask for more.",
+                "event": "New requests are promised outside change control.",
+                "consequence": "The go-live date and the budget slip.",
+                "probability": 4,
+                "impact": 2,
+                "strategy": Strategy.AVOID,
+                "trigger": "A request reaches the team without a change request.",
+                "visibility": Visibility.SHARED,
+            },
+            owner=PM.email,
+        ),
+        DemoRisk(
+            fields={
+                "title": "Payment provider contract not signed in time",
+                "category": Category.BUDGET,
+                "cause": "ACME's purchasing negotiates the provider's fees.",
+                "event": "The contract is not signed before the pilot.",
+                "consequence": "Card payment is left out of the pilot.",
+                "probability": 2,
+                "impact": 3,
+                "strategy": Strategy.ESCALATE,
+            },
+            owner=PM.email,
+            reviews=((1, 3, RiskStatus.CLOSED, "Contract signed; the risk is closed.", PM.email),),
+        ),
+        DemoRisk(
+            fields={
+                "title": "Hosting costs above the estimate",
+                "category": Category.BUDGET,
+                "cause": "Tracking history is kept at full detail for every shipment.",
+                "event": "The monthly cloud bill exceeds the estimate.",
+                "consequence": "The operating budget agreed with ACME is overrun.",
+                "probability": 2,
+                "impact": 2,
+                "strategy": Strategy.MITIGATE,
+            },
+            owner=tom,
+            reviews=(
+                (5, 2, RiskStatus.OCCURRED, "Last month's bill was 40% over the estimate.", tom),
+            ),
+            actions=(("Archive tracking history older than 90 days", tom, -6, True),),
+        ),
+    ]
+
+
+def _risk_sets() -> dict[str, list[DemoRisk]]:
+    return {"HZYB": _hzyb_risks(), "ACME": _acme_risks()}
+
+
+def _build_risks(project: Project, specs: list[DemoRisk], users: dict[str, User]) -> None:
+    """Record each risk as the PM, then play its reviews and response actions; an overdue
+    action is planned with a due date ahead and moved into the past later, as happens."""
+    pm = users[PM.email]
+    today = timezone.localdate()
+    for spec in specs:
+        owner = users[spec.owner] if spec.owner else None
+        risk = risks.risk_create(actor=pm, project=project, owner=owner, **spec.fields)
+        for description, who, due_in, done in spec.actions:
+            action = risks.action_create(
+                actor=pm,
+                risk=risk,
+                description=description,
+                owner=users[who] if who else None,
+                due_date=today + dt.timedelta(days=max(due_in, 7)),
+            )
+            if due_in < 7:
+                action = risks.action_update(
+                    actor=pm,
+                    action=action,
+                    data={"due_date": today + dt.timedelta(days=due_in)},
+                )
+            if done:
+                risks.action_complete(actor=users[who] if who else pm, action=action, done=True)
+        for probability, impact, status, note, reviewer in spec.reviews:
+            risks.risk_review(
+                actor=users[reviewer],
+                risk=risk,
+                probability=probability,
+                impact=impact,
+                status=status,
+                note=note,
+            )
+
+
 @dataclass
 class DemoReport:
     """What a run of the demo loader created (empty lists when everything existed)."""
@@ -1606,10 +1935,12 @@ class DemoReport:
     projects: list[str] = field(default_factory=list)
     # Projects whose requirements were loaded (also a demo project loaded before requirements).
     requirements: list[str] = field(default_factory=list)
+    # Projects whose risk register was loaded.
+    risks: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.users or self.projects or self.requirements)
+        return bool(self.users or self.projects or self.requirements or self.risks)
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -1679,6 +2010,9 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
         if managed and not Requirement.objects.filter(project=project).exists():
             _build_requirements(project, requirement_sets[key], users)
             report.requirements.append(key)
+        if managed and not Risk.objects.filter(project=project).exists():
+            _build_risks(project, _risk_sets()[key], users)
+            report.risks.append(key)
     return report
 
 
@@ -1695,4 +2029,7 @@ def demo_summary() -> dict[str, int]:
             requirement__project__key__in=keys
         ).count(),
         "baselines": Baseline.objects.filter(project__key__in=keys).count(),
+        "risks": Risk.objects.filter(project__key__in=keys).count(),
+        "risk_reviews": RiskReview.objects.filter(risk__project__key__in=keys).count(),
+        "response_actions": ResponseAction.objects.filter(risk__project__key__in=keys).count(),
     }

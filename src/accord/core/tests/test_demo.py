@@ -372,3 +372,54 @@ def test_a_demo_project_loaded_before_requirements_gets_them_once() -> None:
     assert report.requirements == ["HZYB", "ACME"]
     assert Requirement.objects.filter(project__key="ACME").count() >= 20
     assert not demo_load().changed
+
+
+def test_each_project_has_a_risk_register_with_history() -> None:
+    from accord.risks import selectors as risk_selectors
+    from accord.risks.choices import Category, RiskStatus
+    from accord.risks.models import ResponseAction, Risk, RiskReview
+
+    report = demo_load()
+    assert report.risks == ["HZYB", "ACME"]
+    for key in ["HZYB", "ACME"]:
+        project = Project.objects.get(key=key)
+        register = Risk.objects.filter(project=project)
+        assert 7 <= register.count() <= 10
+        assert len(set(register.values_list("category", flat=True))) >= 5
+        assert len(set(register.values_list("probability", "impact"))) >= 6
+        assert {RiskStatus.CLOSED, RiskStatus.OCCURRED, RiskStatus.OPEN} <= set(
+            register.values_list("status", flat=True)
+        )
+        assert register.filter(visibility=Visibility.SHARED).count() >= 3
+        assert register.filter(visibility=Visibility.INTERNAL).count() >= 2
+        assert not register.filter(owner__isnull=True).exists()
+        # A score that changed over time: more than one review, with different scores.
+        moved = [
+            risk
+            for risk in register
+            if len(set(RiskReview.objects.filter(risk=risk).values_list("score", flat=True))) > 1
+        ]
+        assert moved
+        overdue = [a for a in ResponseAction.objects.filter(risk__project=project) if a.is_overdue]
+        assert len(overdue) >= 1
+        assert ResponseAction.objects.filter(risk__project=project, done_at__isnull=False).exists()
+        # Clients see the shared part of the register only, heat map included.
+        client = Membership.objects.filter(project=project, role=Role.CLIENT).first().user
+        shared = register.filter(visibility=Visibility.SHARED).count()
+        assert risk_selectors.risk_list(client, project).count() == shared
+        cells = risk_selectors.heat_map(client, project, status=None)
+        assert sum(cell["count"] for row in cells for cell in row) == shared
+    hzyb = Risk.objects.filter(project__key="HZYB")
+    assert hzyb.filter(title__contains="省医保").exists()
+    assert hzyb.filter(category=Category.SCHEDULE).exists()
+    assert Risk.objects.filter(project__key="ACME", title="Data migration slips again").exists()
+    assert AuditEvent.objects.filter(project__key="ACME", action="risk.reviewed").exists()
+    assert list(verify_audit_chains()) == []
+    # Loading again adds nothing.
+    before = Risk.objects.count(), RiskReview.objects.count(), ResponseAction.objects.count()
+    assert not demo_load().risks
+    assert (
+        Risk.objects.count(),
+        RiskReview.objects.count(),
+        ResponseAction.objects.count(),
+    ) == before
