@@ -413,6 +413,7 @@ class Chart:
     ticks: list[dict[str, Any]]
     plot_left: int
     plot_right: int
+    date_y: int
 
     @property
     def plot_width(self) -> int:
@@ -423,8 +424,9 @@ class Chart:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
 
-CHART_WIDTH, CHART_HEIGHT = 480, 160
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 28, 10, 8, 8
+CHART_WIDTH, CHART_HEIGHT = 480, 176
+# Room on the left for the score ticks and at the bottom for the first and last dates.
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 28, 10, 8, 24
 
 
 def score_chart(reviews: list[Any], thresholds: RiskThresholds) -> Chart | None:
@@ -468,6 +470,7 @@ def score_chart(reviews: list[Any], thresholds: RiskThresholds) -> Chart | None:
         ticks=ticks,
         plot_left=CHART_LEFT,
         plot_right=CHART_WIDTH - CHART_RIGHT,
+        date_y=CHART_HEIGHT - 6,
     )
 
 
