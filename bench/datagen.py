@@ -1,6 +1,6 @@
-"""Bulk data for the benchmark: users, projects, memberships, milestones, audit history and the
+"""Bulk data for the benchmark: users, projects, memberships, milestones, audit history, the
 big project's requirements (with versions, criteria, tags, decisions, links, comments and a
-baseline).
+baseline) and its risk register (risks with reviews and response actions).
 
 Rows are written with `bulk_create` so 200,000 audit records take seconds, not hours. The audit
 records are chained exactly as `audit_record()` chains them (hash of each record over its
@@ -60,6 +60,8 @@ from accord.requirements.models import (
     RequirementVersion,
     Tag,
 )
+from accord.risks.choices import ACTIVE_STATES, Category, RiskStatus, Strategy
+from accord.risks.models import ResponseAction, Risk, RiskReview
 
 BENCH_PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway account in a generated database
 BIG_PROJECT_KEY = "BIG"
@@ -86,6 +88,8 @@ class Sizes:
     audit_records: int = 200_000
     # All in the big project: the requirements list is measured on one project this size.
     requirements: int = 20_000
+    # The big project's risk register: the register and heat map are measured on it.
+    risks: int = 5_000
 
     def __post_init__(self) -> None:
         if self.projects < 1 or self.users < 1:
@@ -106,6 +110,8 @@ class Dataset:
     # A requirement of the big project with three versions, confirmed, discussed and linked.
     requirement_number: int = 0
     requirement_versions: int = 0
+    # A shared risk of the big project with several reviews and response actions.
+    risk_number: int = 0
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
@@ -636,6 +642,114 @@ def _requirements(
     return data
 
 
+RISK_SHOWCASE_TITLE = "Payment gateway certification may slip past the pilot"
+RISK_EVENTS = [
+    ("Key developer leaves during", Category.RESOURCE),
+    ("Vendor API changes before", Category.TECHNICAL),
+    ("Client data arrives late for", Category.CLIENT),
+    ("Scope grows without a change request in", Category.REQUIREMENTS),
+    ("Budget overrun on", Category.BUDGET),
+    ("Test environment unavailable for", Category.SCHEDULE),
+    ("Personal data exposed in", Category.SECURITY),
+    ("Regulation changes affect", Category.LEGAL),
+    ("Competitor launches ahead of", Category.MARKET),
+]
+RISK_OBJECTS = ["结算模块", "the pilot", "数据迁移", "go-live", "the billing run", "接口联调"]
+RISK_STATUSES = [
+    (RiskStatus.OPEN, 60),
+    (RiskStatus.MONITORING, 20),
+    (RiskStatus.CLOSED, 15),
+    (RiskStatus.OCCURRED, 5),
+]
+
+
+def _risks(
+    sizes: Sizes, project: Project, members: list[int], rng: random.Random, batch_size: int
+) -> int:
+    """The big project's risk register, bulk-inserted: every cell of the heat map filled, each
+    risk with its first review (some with a second that moved the score) and, for one in two,
+    response actions (some overdue, some done). Returns the showcase risk's number (0: none)."""
+    total = sizes.risks
+    if not total:
+        return 0
+    now = timezone.now()
+    today = timezone.localdate()
+    statuses = [s for s, _w in RISK_STATUSES]
+    weights = [w for _s, w in RISK_STATUSES]
+    risks = []
+    for number in range(1, total + 1):
+        showcase = number == 1
+        event, category = RISK_EVENTS[number % len(RISK_EVENTS)]
+        if showcase:
+            probability, impact = 4, 4
+        elif number <= 26:  # every cell of the heat map holds at least one risk
+            probability, impact = (number - 2) // 5 + 1, (number - 2) % 5 + 1
+        else:
+            probability, impact = rng.randint(1, 5), rng.randint(1, 5)
+        title = RISK_SHOWCASE_TITLE if showcase else f"{event} {rng.choice(RISK_OBJECTS)} {number}"
+        risks.append(
+            Risk(
+                project=project,
+                number=number,
+                title=title,
+                category=Category.TECHNICAL if showcase else category,
+                cause="The dependency is outside the team's control and has slipped before.",
+                event=f"{title}.",
+                consequence="The next milestone moves and the client escalates.",
+                probability=probability,
+                impact=impact,
+                score=probability * impact,
+                strategy=rng.choice(Strategy.values),
+                trigger="The weekly status call reports a delay.",
+                owner_id=rng.choice(members),
+                status=RiskStatus.OPEN if number <= 26 else rng.choices(statuses, weights)[0],
+                visibility=(
+                    Visibility.SHARED if showcase or rng.random() < 0.3 else Visibility.INTERNAL
+                ),
+                reviewed_at=now,
+            )
+        )
+    Risk.objects.bulk_create(risks, batch_size=batch_size)
+    reviews, actions = [], []
+    for risk in risks:
+        earlier = now - dt.timedelta(days=rng.randint(20, 120))
+        moves = 4 if risk.number == 1 else (1 if rng.random() < 0.4 else 0)
+        for step in range(moves, -1, -1):
+            probability = max(1, min(5, risk.probability - step + rng.randint(0, 1)))
+            at = now - (now - earlier) * step / max(moves, 1)
+            reviews.append(
+                RiskReview(
+                    risk=risk,
+                    reviewed_by_id=risk.owner_id,
+                    reviewed_at=at if step else now,
+                    probability=risk.probability if not step else probability,
+                    impact=risk.impact,
+                    score=(risk.probability if not step else probability) * risk.impact,
+                    status=risk.status if not step else RiskStatus.OPEN,
+                    note="" if not step else "Reviewed in the weekly risk meeting.",
+                )
+            )
+        count = 3 if risk.number == 1 else (rng.randint(1, 3) if rng.random() < 0.5 else 0)
+        for index in range(count):
+            due = today + dt.timedelta(days=rng.randint(-20, 40))
+            done = risk.status not in ACTIVE_STATES or rng.random() < 0.3
+            actions.append(
+                ResponseAction(
+                    risk=risk,
+                    description=f"Response step {index + 1}: agree a fallback with the vendor",
+                    owner_id=rng.choice(members),
+                    due_date=due,
+                    done_at=now if done else None,
+                )
+            )
+    RiskReview.objects.bulk_create(reviews, batch_size=batch_size)
+    ResponseAction.objects.bulk_create(actions, batch_size=batch_size)
+    ProjectCounter.objects.bulk_create(
+        [ProjectCounter(project=project, kind=Risk.KEY_PREFIX, value=total)]
+    )
+    return 1
+
+
 def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Dataset:
     """Fill the current database (expected empty of Accord data) and describe what was made."""
     if AuditEvent.objects.exists() or Project.objects.exists():
@@ -657,6 +771,7 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         requirement_data = _requirements(
             sizes, big, members[big.pk], approver or users[0].pk, rng, batch_size
         )
+        risk_number = _risks(sizes, big, members[big.pk], rng, batch_size)
     # Through the service, so the token is made (and audited) exactly as a user would make it.
     _token, plain = api_token_create(user=users[0], name="bench")
     counts = {
@@ -672,6 +787,9 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         "requirement_versions": RequirementVersion.objects.count(),
         "acceptance_criteria": AcceptanceCriterion.objects.count(),
         "client_decisions": ClientDecision.objects.count(),
+        "risks": Risk.objects.count(),
+        "risk_reviews": RiskReview.objects.count(),
+        "response_actions": ResponseAction.objects.count(),
     }
     return Dataset(
         sizes=sizes,
@@ -683,4 +801,5 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         counts=counts,
         requirement_number=requirement_data.showcase_number,
         requirement_versions=requirement_data.showcase_versions,
+        risk_number=risk_number,
     )

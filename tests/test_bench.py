@@ -25,7 +25,7 @@ from bench.probe import probe, sign_in
 from bench.report import Report, Row
 from bench.scenarios import SCENARIOS
 
-TINY = Sizes(projects=4, users=15, milestones=12, audit_records=300, requirements=60)
+TINY = Sizes(projects=4, users=15, milestones=12, audit_records=300, requirements=60, risks=80)
 
 
 @pytest.fixture
