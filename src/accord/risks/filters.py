@@ -28,6 +28,8 @@ def parse_number(value: str | None) -> int | None:
 
 def with_next_due(queryset: QuerySet) -> QuerySet:
     """Each risk with the due date of its next open response action (None when it has none)."""
+    if "next_due" in queryset.query.annotations:
+        return queryset
     next_due = (
         ResponseAction.objects.filter(risk=OuterRef("pk"), done_at__isnull=True)
         .exclude(due_date__isnull=True)
@@ -49,8 +51,7 @@ class RiskOrdering(django_filters.OrderingFilter):
         descending = first.startswith("-")
         name = first.lstrip("-")
         if name == "next_due":
-            if "next_due" not in qs.query.annotations:
-                qs = with_next_due(qs)
+            qs = with_next_due(qs)
             column = F("next_due")
             order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
             return qs.order_by(order, "number")

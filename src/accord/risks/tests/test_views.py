@@ -690,6 +690,13 @@ class OrgViewTests(RiskPagesTestCase):
         self.assertContains(r, '<span class="badge risk-level level-high">High · 12</span>')
         self.assertContains(r, "Bob")  # the owner
 
+    def test_the_register_links_staff_to_it(self) -> None:
+        self.client.force_login(self.staff)
+        link = f'href="{self.url}"'
+        self.assertContains(self.client.get(self.list_url), link)
+        self.client.force_login(self.alice)
+        self.assertNotContains(self.client.get(self.list_url), link)
+
     def test_others_are_refused(self) -> None:
         for persona in (self.alice, self.bob, self.carol, self.mallory):
             self.client.force_login(persona)
@@ -752,3 +759,25 @@ class NavTests(RiskPagesTestCase):
         self.assertContains(
             r, f'<a href="{self.list_url}" aria-current="page">Risks</a>', html=True
         )
+
+
+class LanguageTests(RiskPagesTestCase):
+    def test_every_risk_page_renders_in_the_users_language(self) -> None:
+        make_action(self.shared, description="Ask for a test tenant")
+        self.alice.language = "zh-hans"
+        self.alice.save()
+        self.client.force_login(self.alice)
+        urls = [
+            self.list_url + "?status=active&sort=-due",
+            self.heatmap_url,
+            reverse("risks:create", args=["ACME"]),
+            reverse("risks:thresholds", args=["ACME"]),
+            self.shared.get_absolute_url(),
+            self.url("risks:edit", self.shared),
+            self.url("risks:delete", self.shared),
+        ]
+        for url in urls:
+            r = self.client.get(url)
+            self.assertContains(r, '<html lang="zh-hans"', msg_prefix=url)
+            # The project tabs come from a complete catalogue already.
+            self.assertContains(r, "概览", msg_prefix=url)
