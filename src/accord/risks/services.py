@@ -145,10 +145,11 @@ def _clean_risk(risk: Risk, data: dict[str, Any]) -> None:
 
 def _check_sharing(actor: Any, project: Project, before: str, after: str) -> None:
     if before != after and Visibility.SHARED in (before, after):
-        _require(
-            policies.can_share_risks(actor, project),
-            _("Only the project manager shares a risk with the client or takes it back."),
-        )
+        if not policies.can_share_risks(actor, project):
+            _refuse(
+                _("Only the project manager shares a risk with the client or takes it back."),
+                "visibility",
+            )
 
 
 def _clean_thresholds(values: dict[str, Any]) -> dict[str, int]:

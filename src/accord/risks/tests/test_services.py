@@ -107,8 +107,7 @@ def test_only_the_team_records_risks_and_only_the_manager_shares_them(personas):
     for user in (personas.carol, personas.dave, personas.vera, personas.mallory):
         with pytest.raises(ApplicationError):
             make_risk(personas.project, actor=user)
-    with pytest.raises(ApplicationError):
-        make_risk(personas.project, actor=personas.bob, visibility=Visibility.SHARED)
+    _refused("visibility", make_risk, personas.project, actor=personas.bob, visibility="shared")
     assert not Risk.objects.exists()
     risk = make_risk(personas.project, actor=personas.bob)
     with pytest.raises(ApplicationError):
