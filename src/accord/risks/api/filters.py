@@ -12,11 +12,20 @@ from accord.risks.models import Risk
 
 class RiskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices, label=_("Status"))
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
-    strategy = django_filters.MultipleChoiceFilter(choices=Strategy.choices, label=_("Strategy"))
+    # One value per row: no DISTINCT needed (it would compare every column of every row).
+    status = django_filters.MultipleChoiceFilter(
+        choices=RiskStatus.choices, label=_("Status"), distinct=False
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label=_("Category"), distinct=False
+    )
+    strategy = django_filters.MultipleChoiceFilter(
+        choices=Strategy.choices, label=_("Strategy"), distinct=False
+    )
     # `level` is annotated by the selector from the project's thresholds.
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label=_("Level"))
+    level = django_filters.MultipleChoiceFilter(
+        choices=Level.choices, label=_("Level"), distinct=False
+    )
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
     ordering = django_filters.OrderingFilter(
         fields=(
