@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.risks.choices import Category, Level, RiskStatus, Strategy
 from accord.risks.models import Risk
+from accord.risks.selectors import filter_levels, thresholds_of
 
 
 class RiskFilter(django_filters.FilterSet):
@@ -22,9 +23,9 @@ class RiskFilter(django_filters.FilterSet):
     strategy = django_filters.MultipleChoiceFilter(
         choices=Strategy.choices, label=_("Strategy"), distinct=False
     )
-    # `level` is annotated by the selector from the project's thresholds.
+    # Levels become score ranges of the project's thresholds (the score is indexed).
     level = django_filters.MultipleChoiceFilter(
-        choices=Level.choices, label=_("Level"), distinct=False
+        choices=Level.choices, label=_("Level"), distinct=False, method="filter_level"
     )
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
     ordering = django_filters.OrderingFilter(
@@ -46,6 +47,13 @@ class RiskFilter(django_filters.FilterSet):
     class Meta:
         model = Risk
         fields = ["q", "status", "category", "strategy", "level", "owner"]
+
+    def filter_level(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
+        if not values:
+            return queryset
+        # The project the view resolved (through the visibility rule) holds the thresholds.
+        project = self.request.parser_context["view"].project
+        return filter_levels(queryset, thresholds_of(project), values)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -137,7 +137,9 @@ class RiskViewSet(
     def get_queryset(self) -> QuerySet[Risk]:
         if getattr(self, "swagger_fake_view", False):
             return Risk.objects.none()
-        return selectors.risk_list(self.request.user, self.project).order_by("-score", "number")
+        risks = selectors.risk_list(self.request.user, self.project)
+        # A register row shows no texts: leave them in the database.
+        return risks.defer("cause", "event", "consequence", "trigger").order_by("-score", "number")
 
     def get_object(self) -> Risk:
         risk = selectors.risk_get(self.request.user, self.project, int(self.kwargs["number"]))
