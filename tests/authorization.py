@@ -68,10 +68,18 @@ FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
     "anonymous": ALL_ACME + ALL_EVIL,
     "mallory": ALL_ACME,
     "carol": (
-        INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, RISK_INTERNAL_MARKER, *ALL_EVIL
+        INTERNAL_MARKER,
+        INVITEE_EMAIL,
+        *REQUIREMENTS_INTERNAL,
+        RISK_INTERNAL_MARKER,
+        *ALL_EVIL,
     ),
     "dave": (
-        INTERNAL_MARKER, INVITEE_EMAIL, *REQUIREMENTS_INTERNAL, RISK_INTERNAL_MARKER, *ALL_EVIL
+        INTERNAL_MARKER,
+        INVITEE_EMAIL,
+        *REQUIREMENTS_INTERNAL,
+        RISK_INTERNAL_MARKER,
+        *ALL_EVIL,
     ),
     "bob": ALL_EVIL,
     "vera": ALL_EVIL,

@@ -144,12 +144,12 @@ def _clean_risk(risk: Risk, data: dict[str, Any]) -> None:
 
 
 def _check_sharing(actor: Any, project: Project, before: str, after: str) -> None:
-    if before != after and Visibility.SHARED in (before, after):
-        if not policies.can_share_risks(actor, project):
-            _refuse(
-                _("Only the project manager shares a risk with the client or takes it back."),
-                "visibility",
-            )
+    changes_sharing = before != after and Visibility.SHARED in (before, after)
+    if changes_sharing and not policies.can_share_risks(actor, project):
+        _refuse(
+            _("Only the project manager shares a risk with the client or takes it back."),
+            "visibility",
+        )
 
 
 def _clean_thresholds(values: dict[str, Any]) -> dict[str, int]:
