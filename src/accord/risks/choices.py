@@ -66,3 +66,13 @@ ACTIVE_STATES = (RiskStatus.OPEN, RiskStatus.MONITORING)
 DEFAULT_MEDIUM_FROM = 5
 DEFAULT_HIGH_FROM = 10
 DEFAULT_CRITICAL_FROM = 16
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("problem status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("problem status", "Being solved")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", pgettext_lazy("problem status", "Closed")
+
+
+OPEN_PROBLEM_STATES = (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS)

@@ -1,5 +1,5 @@
-"""The risk register: risks (ACME-K5) with their reviews over time and response actions, and
-each project's level thresholds."""
+"""The risk and problem register: risks (ACME-K5) with their reviews over time and response
+actions, each project's level thresholds, and problems (ACME-P3) with their solutions."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from accord.risks.choices import (
     DEFAULT_CRITICAL_FROM,
     DEFAULT_HIGH_FROM,
     DEFAULT_MEDIUM_FROM,
+    OPEN_PROBLEM_STATES,
     Category,
     Impact,
     Level,
     Probability,
+    ProblemStatus,
     RiskStatus,
     Strategy,
 )
@@ -219,4 +221,79 @@ class ResponseAction(TimeStampedModel):
             self.done_at is None
             and self.due_date is not None
             and (self.due_date < timezone.localdate())
+        )
+
+
+class Problem(KeyedItem):
+    """Something that went wrong (ACME-P3): what happened, its impact, the root cause and the
+    solution — the "problems and solutions" a progress report tells the client. A risk that
+    occurs becomes one. Internal by default; the project manager may share it with the client.
+    """
+
+    KEY_PREFIX = "P"
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="problems",
+        verbose_name=_("project"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("what happened"), blank=True)
+    impact = models.TextField(_("impact"), blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    solution = models.TextField(_("solution"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
+    )
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    risk = models.ForeignKey(
+        Risk,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
+        verbose_name=_("from risk"),
+    )
+    requirements = models.ManyToManyField(
+        "requirements.Requirement",
+        blank=True,
+        related_name="problems",
+        verbose_name=_("affected requirements"),
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="risks_problem_number")
+        ]
+        indexes = [
+            models.Index(fields=["project", "status", "due_date"], name="risks_problem_status_idx"),
+        ]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "risks:problem-detail", kwargs={"key": self.project.key, "number": self.number}
+        )
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in OPEN_PROBLEM_STATES
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
         )
