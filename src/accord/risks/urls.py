@@ -1,10 +1,12 @@
 from django.urls import path
 
-from accord.risks.views import pages
+from accord.risks.views import pages, problems
 
 app_name = "risks"
 K = "<str:key>/risks"
 ONE = K + "/<int:number>"
+P = "<str:key>/problems"
+P_ONE = P + "/<int:number>"
 
 urlpatterns = [
     # pages
@@ -19,4 +21,11 @@ urlpatterns = [
     path(ONE + "/actions/", pages.action_create, name="action-create"),
     path(ONE + "/actions/<int:pk>/complete/", pages.action_complete, name="action-complete"),
     path(ONE + "/actions/<int:pk>/delete/", pages.action_delete, name="action-delete"),
+    path(ONE + "/occurred/", problems.problem_from_risk, name="problem-from-risk"),
+    # problems
+    path(P + "/", problems.problem_list, name="problems"),
+    path(P + "/new/", problems.problem_create, name="problem-create"),
+    path(P_ONE + "/", problems.problem_detail, name="problem-detail"),
+    path(P_ONE + "/edit/", problems.problem_edit, name="problem-edit"),
+    path(P_ONE + "/delete/", problems.problem_delete, name="problem-delete"),
 ]

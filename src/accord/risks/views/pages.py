@@ -550,8 +550,16 @@ def _detail_page(
         action_form=action_form,
         levels=level_scale(thresholds),
         risk_list_url=reverse("risks:list", kwargs={"key": key}),
+        risk_problems=_problems_of_risk(user, project, risk),
     )
     return render(request, "risks/detail.html", context, status=status)
+
+
+def _problems_of_risk(user: Any, project: Project, risk: Risk) -> list[Any]:
+    """The problems that came from the risk (the problem pages' module imports this one)."""
+    from accord.risks.views.problems import problems_of_risk
+
+    return problems_of_risk(user, project, risk)
 
 
 @login_required
@@ -735,7 +743,9 @@ def org_risks(request: HttpRequest) -> HttpResponse:
 
 def overview_card(user: Any, project: Project) -> dict[str, Any]:
     """The risks card of the project overview: the top five active risks by score with their
-    levels, and how many response actions are overdue. Three queries whatever the data."""
+    levels, how many response actions are overdue and how many problems are open. Four queries
+    whatever the data."""
+    from accord.risks.views.problems import open_problem_count
     thresholds = selectors.thresholds_of(project)
     labels = _labels()
     top = list(selectors.top_risks(user=user, project=project, limit=5))
@@ -745,4 +755,5 @@ def overview_card(user: Any, project: Project) -> dict[str, Any]:
     return {
         "top": top,
         "overdue_actions": selectors.overdue_actions(user=user, project=project).count(),
+        "open_problems": open_problem_count(user, project),
     }
