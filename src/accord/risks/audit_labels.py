@@ -13,6 +13,9 @@ ACTION_LABELS = {
     "risk.action_reopened": _("reopened a risk response action"),
     "risk.action_deleted": _("deleted a risk response action"),
     "risk.thresholds_updated": _("changed the risk level thresholds"),
+    "problem.created": _("recorded a problem"),
+    "problem.updated": _("changed a problem"),
+    "problem.deleted": _("deleted a problem"),
 }
 
 # Recorded values that are not fields of the audited object (an action's record names its risk).
@@ -20,4 +23,5 @@ FIELD_LABELS = {
     "risk": _("risk"),
     "score": _("score"),
     "note": _("note"),  # a review's note
+    "requirements": _("affected requirements"),  # a problem's, by key
 }
