@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "RequirementStatusEnum": "accord.requirements.choices.Status",
         "TransitionEnum": "accord.requirements.choices.Transition",
         "RiskStatusEnum": "accord.risks.choices.RiskStatus",
+        "ProblemStatusEnum": "accord.risks.choices.ProblemStatus",
     },
 }
 
