@@ -247,8 +247,8 @@ class ProjectOverviewViewTests(BaseTestCase):
         # counts, overdue and upcoming milestones, recent activity, the header's unread
         # notification count, and the requirements card (counts by status, awaiting the client,
         # changed since confirmed), and the risks card (the project's level thresholds, the top
-        # active risks, the count of overdue response actions).
-        self.assertEqual(first, 14)
+        # active risks, the count of overdue response actions, the count of open problems).
+        self.assertEqual(first, 15)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)
