@@ -51,6 +51,10 @@ REQUIREMENTS_INTERNAL = (
 # shared one.
 RISK_INTERNAL_MARKER = "INTERNAL-SECRET-risk"
 RISK_SHARED_MARKER = "SHARED-ACME-risk"
+# Problems: an internal problem and a shared one (the shared one links the internal risk and the
+# draft requirement, which clients must not see through it).
+PROBLEM_INTERNAL_MARKER = "INTERNAL-SECRET-problem"
+PROBLEM_SHARED_MARKER = "SHARED-ACME-problem"
 
 ALL_ACME = (
     ACME_NAME,
@@ -62,6 +66,8 @@ ALL_ACME = (
     COMMENT_SHARED_MARKER,
     RISK_INTERNAL_MARKER,
     RISK_SHARED_MARKER,
+    PROBLEM_INTERNAL_MARKER,
+    PROBLEM_SHARED_MARKER,
 )
 ALL_EVIL = (EVIL_MARKER, EVIL_ITEM_MARKER)
 FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
@@ -72,6 +78,7 @@ FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
         INVITEE_EMAIL,
         *REQUIREMENTS_INTERNAL,
         RISK_INTERNAL_MARKER,
+        PROBLEM_INTERNAL_MARKER,
         *ALL_EVIL,
     ),
     "dave": (
@@ -79,6 +86,7 @@ FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
         INVITEE_EMAIL,
         *REQUIREMENTS_INTERNAL,
         RISK_INTERNAL_MARKER,
+        PROBLEM_INTERNAL_MARKER,
         *ALL_EVIL,
     ),
     "bob": ALL_EVIL,
@@ -300,6 +308,8 @@ class World:
     # The risk routes' objects: "internal" and "shared" risks, each with a response action
     # ("internal_action", "shared_action").
     risks: dict[str, Any] = field(default_factory=dict)
+    # The problem routes' objects: an "internal" and a "shared" problem.
+    problems: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Any:
@@ -366,6 +376,7 @@ def build_world() -> World:
     audit_event = AuditEvent.objects.filter(project_id=personas.project.pk).order_by("pk").last()
     requirements = _requirement_world(personas)
     risks = _risk_world(personas)
+    problems = _problem_world(personas, risks, requirements)
     notifications = {
         name: Notification.objects.create(
             recipient=user,
@@ -391,6 +402,7 @@ def build_world() -> World:
         notifications=notifications,
         requirements=requirements,
         risks=risks,
+        problems=problems,
     )
 
 
@@ -465,6 +477,31 @@ def _risk_world(personas: Any) -> dict[str, Any]:
     }
 
 
+def _problem_world(
+    personas: Any, risks: dict[str, Any], requirements: dict[str, Any]
+) -> dict[str, Any]:
+    """An internal problem from the internal risk, and a shared one that links the internal
+    risk and the draft requirement too (clients read neither through it), through the
+    services."""
+    from django.utils import timezone
+
+    from accord.risks import problem_services
+
+    alice, bob, project = personas.alice, personas.bob, personas.project
+    due = timezone.localdate() + dt.timedelta(days=10)
+    internal = problem_services.problem_create(
+        actor=alice, project=project, title=PROBLEM_INTERNAL_MARKER,
+        root_cause=f"{PROBLEM_INTERNAL_MARKER} root cause", owner=bob, due_date=due,
+        risk=risks["internal"],
+    )  # fmt: skip
+    shared = problem_services.problem_create(
+        actor=alice, project=project, title=PROBLEM_SHARED_MARKER,
+        description=f"{PROBLEM_SHARED_MARKER} what happened", due_date=due, visibility="shared",
+        risk=risks["internal"], requirements=[requirements["draft"], requirements["shared"]],
+    )  # fmt: skip
+    return {"internal": internal, "shared": shared}
+
+
 def fingerprint() -> tuple[Any, ...]:
     """Everything a write could change, cheaply: audit trail length and row versions."""
     from django.contrib.auth import get_user_model
@@ -473,7 +510,7 @@ def fingerprint() -> tuple[Any, ...]:
     from accord.core.models import AuditEvent
     from accord.notifications.models import Notification
     from accord.projects.models import Invitation, Membership, Milestone, Project
-    from accord.risks.models import ResponseAction, Risk, RiskThresholds
+    from accord.risks.models import Problem, ResponseAction, Risk, RiskThresholds
 
     return (
         AuditEvent.objects.count(),
@@ -486,6 +523,7 @@ def fingerprint() -> tuple[Any, ...]:
         tuple(Risk.objects.order_by("pk").values_list("pk", "version")),
         tuple(ResponseAction.objects.order_by("pk").values_list("pk", "version")),
         tuple(RiskThresholds.objects.order_by("pk").values_list("pk", "version")),
+        tuple(Problem.objects.order_by("pk").values_list("pk", "version")),
         tuple(
             get_user_model()
             .objects.order_by("pk")

@@ -201,6 +201,15 @@ def _api_no_risk_action(world: World) -> dict[str, Any]:
     return {**_api_risk("internal")(world), "id": UNKNOWN_NUMBER}
 
 
+# Problems over the API: an internal and a shared problem.
+def _api_problem(name: str) -> Any:
+    return lambda world: {"project_key": "ACME", "number": world.problems[name].number}
+
+
+def _api_no_problem(world: World) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": UNKNOWN_NUMBER}
+
+
 def _alices_notification(world: World) -> dict[str, Any]:
     return {"pk": world.notifications["alice"].pk}
 
@@ -746,6 +755,27 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-risk-thresholds": [
         Rule(get=roles(carol=403), kwargs=_api_project, writes=("PUT",), writers=MANAGER)
+    ],
+    "api:project-risk-occurred": [
+        Rule(variant="shared", get=API_POST_ONLY, kwargs=_api_risk("shared"),
+             writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=API_POST_ONLY_INTERNAL, kwargs=_api_risk("internal"),
+             unknown=_api_no_risk, writes=("POST",), writers=TEAM),
+    ],
+    "api:project-problem-list": [
+        Rule(get=PROJECT_READ, kwargs=_api_project, writes=("POST",), writers=TEAM),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_api_project,
+             query="?q=INTERNAL-SECRET&status=open&overdue=false&ordering=-due_date"),
+    ],
+    "api:project-problem-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_api_problem("shared"),
+             writes=("PATCH",), writers=TEAM),
+        Rule(variant="shared-delete", get=PROJECT_READ, kwargs=_api_problem("shared"),
+             writes=("DELETE",), writers=MANAGER),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_api_problem("internal"),
+             unknown=_api_no_problem, writes=("PATCH",), writers=TEAM),
+        Rule(variant="internal-delete", get=INTERNAL_READ, kwargs=_api_problem("internal"),
+             unknown=_api_no_problem, writes=("DELETE",), writers=MANAGER),
     ],
     "api:notification-list": [
         Rule(get=API_SIGNED_IN),
