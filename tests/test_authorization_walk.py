@@ -184,6 +184,14 @@ def _no_risk_action(world: World) -> dict[str, Any]:
     return {**_risk("internal")(world), "pk": UNKNOWN_NUMBER}
 
 
+def _problem(name: str) -> Any:
+    return lambda world: {"key": "ACME", "number": world.problems[name].number}
+
+
+def _no_problem(world: World) -> dict[str, Any]:
+    return {"key": "ACME", "number": UNKNOWN_NUMBER}
+
+
 # Risks over the API: an internal and a shared risk, each with a response action.
 def _api_risk(name: str) -> Any:
     return lambda world: {"project_key": "ACME", "number": world.risks[name].number}
@@ -550,6 +558,36 @@ TABLE: dict[str, list[Rule]] = {
              writers=TEAM),
         Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_risk_action("internal"),
              unknown=_no_risk_action, writes=("POST",), writers=TEAM),
+    ],
+    "risks:problem-from-risk": [
+        Rule(variant="shared", get=EDIT, kwargs=_risk("shared"), writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_risk("internal"), unknown=_no_risk,
+             writes=("POST",), writers=TEAM),
+    ],
+    # Problems: list, forms, a problem's page ---------------------------------------------------
+    "risks:problems": [
+        Rule(get=PROJECT_READ, kwargs=_acme),
+        Rule(variant="search-internal", get=PROJECT_READ, kwargs=_acme,
+             query="?q=INTERNAL-SECRET&status=unsolved&overdue=on&owner=none&sort=-due"),
+    ],
+    "risks:problem-create": [Rule(get=EDIT, kwargs=_acme, writes=("POST",), writers=TEAM)],
+    "risks:problem-detail": [
+        Rule(variant="shared", get=PROJECT_READ, kwargs=_problem("shared")),
+        Rule(variant="internal", get=INTERNAL_READ, kwargs=_problem("internal"),
+             unknown=_no_problem),
+    ],
+    "risks:problem-edit": [
+        Rule(variant="shared", get=EDIT, kwargs=_problem("shared"), writes=("POST",),
+             writers=TEAM),
+        Rule(variant="internal", get=EDIT_INTERNAL, kwargs=_problem("internal"),
+             unknown=_no_problem, writes=("POST",), writers=TEAM),
+    ],
+    "risks:problem-delete": [
+        Rule(variant="shared", get=MANAGE, kwargs=_problem("shared"), writes=("POST",),
+             writers=MANAGER),
+        Rule(variant="internal", get=roles(carol=404, bob=403, staff=403),
+             kwargs=_problem("internal"), unknown=_no_problem, writes=("POST",),
+             writers=MANAGER),
     ],
     # Risks across projects: organisation staff only ------------------------------------------
     "risks_org:list": [
