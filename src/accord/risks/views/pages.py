@@ -746,6 +746,7 @@ def overview_card(user: Any, project: Project) -> dict[str, Any]:
     levels, how many response actions are overdue and how many problems are open. Four queries
     whatever the data."""
     from accord.risks.views.problems import open_problem_count
+
     thresholds = selectors.thresholds_of(project)
     labels = _labels()
     top = list(selectors.top_risks(user=user, project=project, limit=5))
