@@ -30,9 +30,10 @@ from accord.requirements.choices import (
     Transition,
 )
 from accord.requirements.models import Baseline, Requirement, RequirementVersion
+from accord.risks import problem_services as problems
 from accord.risks import services as risks
-from accord.risks.choices import Category, RiskStatus, Strategy
-from accord.risks.models import ResponseAction, Risk, RiskReview
+from accord.risks.choices import Category, ProblemStatus, RiskStatus, Strategy
+from accord.risks.models import Problem, ResponseAction, Risk, RiskReview
 
 # Every demo login shares this password; README and `make run` show it.
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 (published on purpose)
@@ -1746,7 +1747,8 @@ def _hzyb_risks() -> list[DemoRisk]:
                 "trigger": "医保局发布环境维护通知。",
             },
             owner=wang,
-            reviews=((5, 3, RiskStatus.OCCURRED, "测试环境停机三天，联调顺延一周。", wang),),
+            # It then occurs as a problem (see _hzyb_problems), which marks it occurred.
+            reviews=((5, 3, None, "测试环境停机三天，联调顺延一周。", wang),),
             actions=(("准备本地模拟医保接口，停机期间继续自测", zhang, -10, True),),
         ),
     ]
@@ -1881,7 +1883,8 @@ def _acme_risks() -> list[DemoRisk]:
             },
             owner=tom,
             reviews=(
-                (5, 2, RiskStatus.OCCURRED, "Last month's bill was 40% over the estimate.", tom),
+                # It then occurs as a problem (see _acme_problems), which marks it occurred.
+                (5, 2, None, "Last month's bill was 40% over the estimate.", tom),
             ),
             actions=(("Archive tracking history older than 90 days", tom, -6, True),),
         ),
@@ -1927,6 +1930,162 @@ def _build_risks(project: Project, specs: list[DemoRisk], users: dict[str, User]
             )
 
 
+# Problems ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoProblem:
+    """A problem of the register: `from_risk` names the demo risk that occurred as it (created
+    through `risk_occurred`); `fields` are then written through the problem services.
+    `requirements` names affected requirements by title; `due_in` is days from today."""
+
+    fields: dict[str, Any]
+    owner: str | None = None
+    due_in: int | None = None
+    from_risk: str | None = None
+    requirements: tuple[str, ...] = ()
+
+
+def _hzyb_problems() -> list[DemoProblem]:
+    wang, zhang = "wang.wei@demo.accord", "zhang.min@demo.accord"
+    return [
+        DemoProblem(
+            from_risk="省医保测试环境不稳定",
+            fields={
+                "title": "省医保测试环境停机三天，联调中断",
+                "description": "医保局升级测试环境，停机三天，期间所有联调用例无法执行。",
+                "impact": "异地结算联调顺延一周，V3.0 接口报文的验证随之推迟。",
+                "root_cause": "医保局的环境维护通知只发给了客户信息科，没有转达项目组。",
+                "status": ProblemStatus.IN_PROGRESS,
+            },
+            owner=wang,
+            due_in=5,
+            requirements=("V3.0 接口报文适配",),
+        ),
+        DemoProblem(
+            fields={
+                "title": "结算高峰期响应时间超过 5 秒",
+                "description": "压测模拟 200 家医院同时结算，结算接口平均响应 5.3 秒。",
+                "impact": "不满足“结算高峰响应时间不超过 2 秒”的要求，上线评审被推迟。",
+                "root_cause": "结算明细表缺少按就诊流水号的索引，每笔结算都要全表扫描。",
+                "solution": "增加复合索引，并把明细上传改为异步批量提交；复测平均响应 1.2 秒。",
+                "status": ProblemStatus.SOLVED,
+            },
+            owner=zhang,
+            requirements=("结算高峰响应时间不超过 2 秒",),
+        ),
+        DemoProblem(
+            fields={
+                "title": "客户提供的测试参保人数据不完整",
+                "description": "客户提供的 500 条测试参保人数据中，有 120 条缺少异地备案信息。",
+                "impact": "跨省门诊费用直接结算的测试用例有四分之一无法执行。",
+                "visibility": Visibility.SHARED,
+            },
+            owner=PM.email,
+            due_in=7,
+            requirements=("跨省门诊费用直接结算", "异地就医备案信息查询"),
+        ),
+    ]
+
+
+def _acme_problems() -> list[DemoProblem]:
+    tom = "tom.baker@demo.accord"
+    return [
+        DemoProblem(
+            from_risk="Hosting costs above the estimate",
+            fields={
+                "title": "Cloud bill 40% over the estimate",
+                "description": "Last month's cloud bill was 40% above the agreed estimate.",
+                "root_cause": (
+                    "Tracking history is kept at full detail for every shipment, and no "
+                    "retention period was ever set."
+                ),
+                "status": ProblemStatus.IN_PROGRESS,
+            },
+            owner=tom,
+            due_in=10,
+        ),
+        DemoProblem(
+            fields={
+                "title": "Tracking statuses up to an hour late",
+                "description": (
+                    "During the pilot, scan events reached the tracking page 40 to 60 minutes "
+                    "after the scan."
+                ),
+                "impact": "Customers called the service desk about parcels shown as not collected.",
+                "root_cause": "The carrier feed was polled hourly instead of pushing its events.",
+                "solution": (
+                    "Switched to the carrier's webhook; statuses now appear within two minutes "
+                    "of a scan."
+                ),
+                "status": ProblemStatus.SOLVED,
+                "visibility": Visibility.SHARED,
+            },
+            owner=tom,
+            requirements=("Show the status within two minutes of a scan",),
+        ),
+        DemoProblem(
+            fields={
+                "title": "Invoice file from SAP missing on two nights",
+                "description": "The nightly invoice file from ACME's SAP did not arrive twice.",
+                "impact": "Customers saw no new invoices for two days; three called about it.",
+                "visibility": Visibility.SHARED,
+            },
+            owner=PM.email,
+            due_in=4,
+            requirements=(
+                "Invoices come from SAP through the nightly file",
+                "Download invoices as PDF",
+            ),
+        ),
+    ]
+
+
+def _problem_sets() -> dict[str, list[DemoProblem]]:
+    return {"HZYB": _hzyb_problems(), "ACME": _acme_problems()}
+
+
+def _build_problems(project: Project, specs: list[DemoProblem], users: dict[str, User]) -> None:
+    """Record each problem through the services. A problem from a risk makes the risk occur
+    (`risk_occurred`); a risk already marked occurred (loaded by an older demo) is linked
+    instead, and a risk that has its problem already is left alone."""
+    pm = users[PM.email]
+    today = timezone.localdate()
+    for spec in specs:
+        owner = users[spec.owner] if spec.owner else None
+        fields = dict(spec.fields)
+        fields["requirements"] = [
+            Requirement.objects.get(project=project, title=title) for title in spec.requirements
+        ]
+        if spec.due_in is not None:
+            fields["due_date"] = today + dt.timedelta(days=spec.due_in)
+        if spec.from_risk is None:
+            problems.problem_create(actor=pm, project=project, owner=owner, **fields)
+            continue
+        risk = Risk.objects.get(project=project, title=spec.from_risk)
+        if risk.problems.exists():
+            continue
+        if risk.status == RiskStatus.OCCURRED:
+            problem = problems.problem_create(
+                actor=pm,
+                project=project,
+                risk=risk,
+                visibility=risk.visibility,
+                title=fields.pop("title"),
+                description=fields.pop("description", risk.event),
+                impact=fields.pop("impact", risk.consequence),
+            )
+        else:
+            problem = problems.risk_occurred(
+                actor=owner or pm,
+                risk=risk,
+                title=fields.pop("title"),
+                description=fields.pop("description", ""),
+                impact=fields.pop("impact", ""),
+            )
+        problems.problem_update(actor=pm, problem=problem, data={"owner": owner, **fields})
+
+
 @dataclass
 class DemoReport:
     """What a run of the demo loader created (empty lists when everything existed)."""
@@ -1937,10 +2096,12 @@ class DemoReport:
     requirements: list[str] = field(default_factory=list)
     # Projects whose risk register was loaded.
     risks: list[str] = field(default_factory=list)
+    # Projects whose problems were loaded.
+    problems: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.users or self.projects or self.requirements or self.risks)
+        return bool(self.users or self.projects or self.requirements or self.risks or self.problems)
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -2013,6 +2174,9 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
         if managed and not Risk.objects.filter(project=project).exists():
             _build_risks(project, _risk_sets()[key], users)
             report.risks.append(key)
+        if managed and not Problem.objects.filter(project=project).exists():
+            _build_problems(project, _problem_sets()[key], users)
+            report.problems.append(key)
     return report
 
 
@@ -2032,4 +2196,5 @@ def demo_summary() -> dict[str, int]:
         "risks": Risk.objects.filter(project__key__in=keys).count(),
         "risk_reviews": RiskReview.objects.filter(risk__project__key__in=keys).count(),
         "response_actions": ResponseAction.objects.filter(risk__project__key__in=keys).count(),
+        "problems": Problem.objects.filter(project__key__in=keys).count(),
     }

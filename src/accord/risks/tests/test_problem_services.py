@@ -378,3 +378,47 @@ def test_open_and_overdue_problems(personas):
     assert list(selectors.overdue_problems(personas.bob, personas.project)) == [late]
     assert selectors.open_problems(personas.carol, personas.project) == []
     assert Risk.objects.count() == 0
+
+
+# Demo ----------------------------------------------------------------------------------------
+
+
+def test_demo_projects_have_problems_and_loading_again_adds_nothing():
+    from accord.core.demo import demo_load
+    from accord.projects.choices import Role
+    from accord.projects.models import Project
+
+    report = demo_load()
+    assert report.problems == ["HZYB", "ACME"]
+    for key in ["HZYB", "ACME"]:
+        project = Project.objects.get(key=key)
+        register = Problem.objects.filter(project=project)
+        assert 2 <= register.count() <= 3
+        from_risk = register.get(risk__isnull=False)
+        assert from_risk.risk.status == RiskStatus.OCCURRED
+        assert from_risk.risk.reviews.filter(status=RiskStatus.OCCURRED).exists()
+        solved = register.get(status=ProblemStatus.SOLVED)
+        assert solved.root_cause and solved.solution and solved.solved_at
+        shared_open = register.filter(status=ProblemStatus.OPEN, visibility=Visibility.SHARED)
+        assert shared_open.count() == 1 and shared_open.get().requirements.count() == 2
+        client = Membership.objects.filter(project=project, role=Role.CLIENT).first().user
+        assert set(selectors.problem_list(client, project)) == set(
+            register.filter(visibility=Visibility.SHARED)
+        )
+    assert Problem.objects.filter(project__key="HZYB", title__contains="测试环境").exists()
+    assert list(verify_audit_chains()) == []
+    before = Problem.objects.count(), RiskReview.objects.count()
+    assert not demo_load().problems
+    assert (Problem.objects.count(), RiskReview.objects.count()) == before
+
+
+def test_demo_links_a_risk_that_occurred_before_problems_existed():
+    from accord.core.demo import demo_load
+
+    demo_load()
+    Problem.objects.all().delete()  # a database loaded before the problem register
+    report = demo_load()
+    assert report.problems == ["HZYB", "ACME"]
+    linked = Problem.objects.get(project__key="ACME", risk__isnull=False)
+    assert linked.title == "Cloud bill 40% over the estimate"
+    assert linked.status == ProblemStatus.IN_PROGRESS and linked.owner.email.startswith("tom")
