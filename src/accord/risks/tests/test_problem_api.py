@@ -225,13 +225,16 @@ class ProblemWriteTests(ProblemApiTestCase):
                 self.assertError(response, 400, field)
         self.assertEqual(Problem.objects.filter(project=self.project).count(), 3)
 
-    def test_another_projects_risk_number_is_this_projects_or_refused(self) -> None:
-        foreign = make_risk(self.other_project, title="EVIL risk")
+    def test_links_are_numbers_of_this_project(self) -> None:
+        # EVIL-K1 exists, but over the API numbers are read in ACME only: ACME has no K3.
+        make_risk(self.other_project, title="EVIL risk")
+        make_risk(self.other_project, title="EVIL risk 2")
+        make_risk(self.other_project, title="EVIL risk 3")
         self.login(self.alice)
-        response = self.client.post(
-            LIST, {"title": "x", "risk": foreign.number + 10}, format="json"
-        )
+        response = self.client.post(LIST, {"title": "x", "risk": 3}, format="json")
         self.assertError(response, 400, "risk")
+        response = self.client.post(LIST, {"title": "x", "risk": 1}, format="json")
+        self.assertEqual(response.json()["risk"], "ACME-K1")
 
     def test_who_may_write(self) -> None:
         for user in (self.carol, self.dave, self.vera):
