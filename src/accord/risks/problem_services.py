@@ -50,13 +50,19 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 def _audit_state(problem: Problem, requirement_keys: list[str]) -> dict[str, Any]:
     state = snapshot(problem, SCALAR_FIELDS)
-    state["risk"] = problem.risk.key if problem.risk_id else None
+    risk = problem.risk if problem.risk_id else None
+    # A shared problem's record is read by the client: it names only linked items they see.
+    shown = risk is not None and (not problem.is_shared or risk.is_shared)
+    state["risk"] = risk.key if shown else None
     state["requirements"] = requirement_keys
     return state
 
 
-def _keys(requirements: Iterable[Requirement]) -> list[str]:
-    return sorted((r.key for r in requirements), key=lambda key: (len(key), key))
+def _keys(problem: Problem, requirements: Iterable[Requirement]) -> list[str]:
+    """The requirements' keys for the audit record; for a shared problem only the shared ones,
+    so its record never tells the client that a draft exists."""
+    keys = (r.key for r in requirements if not problem.is_shared or r.is_shared)
+    return sorted(keys, key=lambda key: (len(key), key))
 
 
 # Validation ----------------------------------------------------------------------------------
@@ -199,7 +205,7 @@ def _create(
         actor=actor,
         action="problem.created",
         target=problem,
-        after=_audit_state(problem, _keys(requirements)),
+        after=_audit_state(problem, _keys(problem, requirements)),
     )
     if problem.owner_id:
         _notify_owner(actor=actor, problem=problem)
@@ -239,13 +245,18 @@ def problem_update(
             % {"fields": ", ".join(sorted(unknown))}
         )
     current = list(problem.requirements.select_related("project"))
-    before = _audit_state(problem, _keys(current))
+    before = _audit_state(problem, _keys(problem, current))
     _clean(problem, data, was_status=problem.status)
     requirements = (
         _project_requirements(project, data["requirements"]) if "requirements" in data else current
     )
     _check_sharing(actor, project, before["visibility"], problem.visibility)
-    old, new = changes(before, _audit_state(problem, _keys(requirements)))
+    if problem.is_shared:
+        # The record will be the client's to read: the old links too as the client may see them.
+        before["requirements"] = _keys(problem, current)
+        if before["risk"] and not (problem.risk_id and problem.risk.is_shared):
+            before["risk"] = None
+    old, new = changes(before, _audit_state(problem, _keys(problem, requirements)))
     if not new:
         return problem
     problem.version += 1
@@ -267,7 +278,7 @@ def problem_delete(*, actor: Any, problem: Problem, expected_version: int | None
         _("Only the project manager deletes problems."),
     )
     check_version(problem, expected_version)
-    keys = _keys(problem.requirements.select_related("project"))
+    keys = _keys(problem, problem.requirements.select_related("project"))
     audit_record(
         actor=actor,
         action="problem.deleted",

@@ -422,3 +422,34 @@ def test_demo_links_a_risk_that_occurred_before_problems_existed():
     linked = Problem.objects.get(project__key="ACME", risk__isnull=False)
     assert linked.title == "Cloud bill 40% over the estimate"
     assert linked.status == ProblemStatus.IN_PROGRESS and linked.owner.email.startswith("tom")
+
+
+def test_a_shared_problems_record_names_no_internal_link(personas):
+    from accord.core.models import AuditEvent
+    from accord.requirements.tests.factories import make_requirement
+    from accord.risks import problem_services
+
+    draft = make_requirement(personas.project, title="Draft requirement")
+    shared = make_requirement(personas.project, status="submitted", title="Shared requirement")
+    problem = problem_services.problem_create(
+        actor=personas.alice,
+        project=personas.project,
+        title="Slow settlement",
+        requirements=[draft, shared],
+    )
+    problem_services.problem_update(
+        actor=personas.alice, problem=problem, data={"visibility": "shared"}
+    )
+    problem_services.problem_create(
+        actor=personas.alice,
+        project=personas.project,
+        title="Shared from the start",
+        visibility="shared",
+        requirements=[draft, shared],
+    )
+    seen = AuditEvent.objects.visible_to(personas.carol).filter(action__startswith="problem.")
+    texts = [str(event.before) + str(event.after) for event in seen]
+    assert len(texts) == 2, "the client reads both shared records"
+    assert all(draft.key not in text for text in texts)
+    created = seen.get(action="problem.created")
+    assert created.after["requirements"] == [shared.key]
