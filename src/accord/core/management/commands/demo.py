@@ -37,7 +37,8 @@ class Command(BaseCommand):
                         f"{counts['memberships']} memberships, {counts['milestones']} milestones, "
                         f"{counts['invitations']} invitations, {counts['requirements']} "
                         f"requirements in {counts['requirement_versions']} versions, "
-                        f"{counts['baselines']} baselines, {counts['risks']} risks."
+                        f"{counts['baselines']} baselines, {counts['risks']} risks, "
+                        f"{counts['problems']} problems."
                     )
                 )
             else:
