@@ -158,6 +158,12 @@ class Requirement(KeyedItem):
             models.Index(fields=["project", "visibility"], name="requirements_req_vis_idx"),
             models.Index(fields=["project", "updated_at"], name="requirements_req_updated_idx"),
             models.Index(fields=["project", "title"], name="requirements_req_title_idx"),
+            # The overview counts the few changed since confirmation among many.
+            models.Index(
+                fields=["project"],
+                condition=Q(changed_since_confirmation=True),
+                name="requirements_req_changed_idx",
+            ),
         ]
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
