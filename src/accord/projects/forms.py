@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.exceptions import ApplicationError
+from accord.core.exceptions import ApplicationError, StaleObjectError
 from accord.projects.choices import Role
 from accord.projects.models import Milestone, Project
 
@@ -20,6 +20,13 @@ def apply_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's refusal on the field it names, or above the form."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def refusal_status(form: forms.BaseForm, error: ApplicationError) -> int:
+    """Show a service's refusal on the form and give the page's status: 409 when someone else
+    changed the object meanwhile, 400 for any other refusal."""
+    apply_error(form, error)
+    return 409 if isinstance(error, StaleObjectError) else 400
 
 
 class VersionedForm(forms.ModelForm):

@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.exceptions import ApplicationError
 from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
-from accord.projects.forms import apply_error
+from accord.projects.forms import apply_error, refusal_status
 from accord.projects.models import Project
 from accord.projects.pages import project_context, require
 from accord.requirements import policies, selectors, services
@@ -476,11 +476,8 @@ def requirement_edit(request: HttpRequest, key: str, number: int) -> HttpRespons
                         note=form.cleaned_data.get("note", ""),
                         expected_version=form.cleaned_data.get("version"),
                     )
-                except StaleObjectError as exc:
-                    apply_error(form, exc)
-                    status = 409
                 except ApplicationError as exc:
-                    apply_error(form, exc)
+                    status = refusal_status(form, exc)
                 else:
                     messages.success(
                         request, _("Requirement %(key)s was saved.") % {"key": requirement.key}

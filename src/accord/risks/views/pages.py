@@ -26,10 +26,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.exceptions import ApplicationError
 from accord.core.querysets import user_sees_everything
 from accord.projects import selectors as project_selectors
-from accord.projects.forms import apply_error
+from accord.projects.forms import apply_error, refusal_status
 from accord.projects.models import Project
 from accord.projects.pages import paginate, project_context, require
 from accord.risks import policies, selectors, services
@@ -356,11 +356,8 @@ def risk_edit(request: HttpRequest, key: str, number: int) -> HttpResponse:
                 data=form.fields_for_service(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except StaleObjectError as exc:
-            apply_error(form, exc)
-            status = 409
         except ApplicationError as exc:
-            apply_error(form, exc)
+            status = refusal_status(form, exc)
         else:
             messages.success(request, _("Risk %(key)s was saved.") % {"key": risk.key})
             return redirect(_detail_url(risk))
@@ -587,11 +584,8 @@ def risk_review(request: HttpRequest, key: str, number: int) -> HttpResponse:
                 note=data["note"],
                 expected_version=data.get("version"),
             )
-        except StaleObjectError as exc:
-            apply_error(form, exc)
-            status = 409
         except ApplicationError as exc:
-            apply_error(form, exc)
+            status = refusal_status(form, exc)
         else:
             messages.success(
                 request,

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.exceptions import ApplicationError
 from accord.projects import selectors as project_selectors
-from accord.projects.forms import apply_error
+from accord.projects.forms import apply_error, refusal_status
 from accord.projects.models import Project
 from accord.projects.pages import paginate, project_context, require
 from accord.risks import policies, problem_selectors, problem_services, selectors
@@ -214,11 +214,8 @@ def problem_edit(request: HttpRequest, key: str, number: int) -> HttpResponse:
                 data=form.fields_for_service(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except StaleObjectError as exc:
-            apply_error(form, exc)
-            status = 409
         except ApplicationError as exc:
-            apply_error(form, exc)
+            status = refusal_status(form, exc)
         else:
             messages.success(request, _("Problem %(key)s was saved.") % {"key": problem.key})
             return redirect(_detail_url(problem))
@@ -276,11 +273,8 @@ def problem_from_risk(request: HttpRequest, key: str, number: int) -> HttpRespon
                     impact=data["impact"],
                     expected_version=data.get("version"),
                 )
-            except StaleObjectError as exc:
-                apply_error(form, exc)
-                status = 409
             except ApplicationError as exc:
-                apply_error(form, exc)
+                status = refusal_status(form, exc)
             else:
                 problem.project = project
                 messages.success(
