@@ -13,17 +13,63 @@ from accord.risks.choices import ACTIVE_STATES, Category, Impact, Level, Probabi
 from accord.risks.choices import Strategy as StrategyChoices
 from accord.risks.models import ResponseAction, Risk, RiskThresholds
 
-# "5", "K5", "k5", "ACME-K5": a risk number as people type it.
-NUMBER_PATTERN = re.compile(r"^(?:[A-Za-z0-9]+-)?[Kk]?(\d{1,9})$")
 # The status filter's extra choice: open or monitoring.
 ACTIVE = "active"
-# Owner filter value for risks without an owner.
+# Owner filter value for items without an owner.
 NO_OWNER = "none"
 
 
-def parse_number(value: str | None) -> int | None:
-    match = NUMBER_PATTERN.match((value or "").strip())
+def parse_number(value: str | None, letter: str) -> int | None:
+    """An item's number as people type it: "5", "K5", "k5" or "ACME-K5" for letter "K"."""
+    pattern = rf"^(?:[A-Za-z0-9]+-)?[{letter.upper()}{letter.lower()}]?(\d{{1,9}})$"
+    match = re.match(pattern, (value or "").strip())
     return int(match.group(1)) if match else None
+
+
+class OwnedItemFilter(django_filters.FilterSet):
+    """What the risk register and the problem list filter alike: text over the item's texts
+    and its number, and its owner (or nobody)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ChoiceFilter(
+        choices=(), method="filter_owner", label=_("Owner"), empty_label=_("Anyone")
+    )
+
+    FILTER_NAMES: tuple[str, ...] = ()
+    SEARCH_FIELDS: tuple[str, ...] = ()
+    KEY_LETTER = ""
+    DEFAULT_SORT = ""
+
+    def __init__(self, *args: Any, owners: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        owner_choices = [(NO_OWNER, _("Nobody yet")), *(owners or [])]
+        self.filters["owner"].extra["choices"] = owner_choices
+        self.form.fields["owner"].choices = [("", _("Anyone")), *owner_choices]
+        self.form.fields["sort"].initial = self.DEFAULT_SORT
+        self.form.fields["q"].widget.input_type = "search"
+        self.form.fields["q"].widget.attrs["placeholder"] = _("Title, text or number")
+
+    @property
+    def is_filtered(self) -> bool:
+        data = self.data or {}
+        return any(data.get(name) for name in self.FILTER_NAMES)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.SEARCH_FIELDS:
+            condition |= Q(**{f"{field}__icontains": value})
+        number = parse_number(value, self.KEY_LETTER)
+        if number is not None:
+            condition |= Q(number=number)
+        return queryset.filter(condition)
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == NO_OWNER:
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner_id=value) if value else queryset
 
 
 def with_next_due(queryset: QuerySet) -> QuerySet:
@@ -60,8 +106,7 @@ class RiskOrdering(django_filters.OrderingFilter):
         return qs.order_by(first, "-number" if descending else "number")
 
 
-class RiskFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+class RiskFilter(OwnedItemFilter):
     status = django_filters.ChoiceFilter(
         choices=[(ACTIVE, _("Active (open or monitoring)")), *RiskStatus.choices],
         method="filter_status",
@@ -76,9 +121,6 @@ class RiskFilter(django_filters.FilterSet):
     )
     strategy = django_filters.ChoiceFilter(
         choices=StrategyChoices.choices, label=_("Strategy"), empty_label=_("All strategies")
-    )
-    owner = django_filters.ChoiceFilter(
-        choices=(), method="filter_owner", label=_("Owner"), empty_label=_("Anyone")
     )
     probability = django_filters.ChoiceFilter(
         choices=Probability.choices, label=_("Probability"), empty_label=_("Any probability")
@@ -122,47 +164,17 @@ class RiskFilter(django_filters.FilterSet):
         "impact",
     )
 
+    SEARCH_FIELDS = ("title", "cause", "event", "consequence", "trigger")
+    KEY_LETTER = "K"
+    DEFAULT_SORT = "-score"  # the highest scores first unless another order is chosen
+
     class Meta:
         model = Risk
         fields: list[str] = []
 
-    def __init__(
-        self,
-        *args: Any,
-        thresholds: RiskThresholds,
-        owners: list[tuple[str, str]] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, thresholds: RiskThresholds, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.thresholds = thresholds
-        owner_choices = [(NO_OWNER, _("Nobody yet")), *(owners or [])]
-        self.filters["owner"].extra["choices"] = owner_choices
-        self.form.fields["owner"].choices = [("", _("Anyone")), *owner_choices]
-        # Scores first unless another order is chosen.
-        self.form.fields["sort"].initial = "-score"
-        self.form.fields["q"].widget.input_type = "search"
-        self.form.fields["q"].widget.attrs["placeholder"] = _("Title, text or number")
-
-    @property
-    def is_filtered(self) -> bool:
-        data = self.data or {}
-        return any(data.get(name) for name in self.FILTER_NAMES)
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = (
-            Q(title__icontains=value)
-            | Q(cause__icontains=value)
-            | Q(event__icontains=value)
-            | Q(consequence__icontains=value)
-            | Q(trigger__icontains=value)
-        )
-        number = parse_number(value)
-        if number is not None:
-            condition |= Q(number=number)
-        return queryset.filter(condition)
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == ACTIVE:
@@ -174,8 +186,3 @@ class RiskFilter(django_filters.FilterSet):
             return queryset
         low, high = self.thresholds.score_range(value)
         return queryset.filter(score__gte=low, score__lte=high)
-
-    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == NO_OWNER:
-            return queryset.filter(owner__isnull=True)
-        return queryset.filter(owner_id=value) if value else queryset
