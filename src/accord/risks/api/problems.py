@@ -37,6 +37,7 @@ from accord.risks import policies, problem_selectors, problem_services, selector
 from accord.risks.api.views import RiskChildViewSet, RisksViewSet
 from accord.risks.choices import OPEN_PROBLEM_STATES, ProblemStatus
 from accord.risks.models import Problem, Risk
+from accord.risks.problem_filters import ProblemOrdering
 
 NUMBER = "[0-9]+"
 OWNER_HELP = gettext_lazy("The owner's user id (a member of the project), or null for nobody.")
@@ -180,7 +181,8 @@ class ProblemFilter(django_filters.FilterSet):
         field_name="owner_id", label=gettext_lazy("Owner (user id)")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=gettext_lazy("Overdue"))
-    ordering = django_filters.OrderingFilter(
+    # The list page's ordering: no due date last on every database, ties broken by number.
+    ordering = ProblemOrdering(
         fields=(
             ("number", "number"),
             ("title", "title"),

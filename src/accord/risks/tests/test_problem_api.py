@@ -136,7 +136,7 @@ class ProblemListTests(ProblemApiTestCase):
         self.assertEqual(self.keys(get(LIST, {"q": "missing index"})), ["ACME-P3"])
         self.assertEqual(self.keys(get(LIST, {"q": "acme-p2"})), ["ACME-P2"])
         self.assertEqual(
-            self.keys(get(LIST, {"ordering": "due_date"})), ["ACME-P3", "ACME-P1", "ACME-P2"]
+            self.keys(get(LIST, {"ordering": "due_date"})), ["ACME-P1", "ACME-P2", "ACME-P3"]
         )
         self.assertEqual(
             self.keys(get(LIST, {"ordering": "title"})), ["ACME-P1", "ACME-P3", "ACME-P2"]
