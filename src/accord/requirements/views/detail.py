@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -299,12 +300,14 @@ def _detail_page(
     events = events[:HISTORY_LIMIT]
     handles = []
     if can_comment:
-        handles = [
-            (mention_handle(membership.user), str(membership.user))
-            for membership in project_selectors.membership_list(project=project).order_by(
-                "user__full_name", "user__email"
-            )
-        ]
+        # Only the two columns a handle needs: a big project has many members.
+        members = (
+            get_user_model()
+            .objects.filter(memberships__project=project)
+            .only("email", "full_name")
+            .order_by("full_name", "email")
+        )
+        handles = [(mention_handle(member), str(member)) for member in members]
     if comment_form is None and can_comment:
         comment_form = CommentForm(choose_visibility=_chooses_visibility(user, requirement))
     if link_form is None and can_edit:
