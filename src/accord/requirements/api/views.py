@@ -75,6 +75,7 @@ from accord.requirements.models import (
     RequirementVersion,
     Submission,
     SubmissionItem,
+    Tag,
 )
 from accord.requirements.workflow import available_transitions
 
@@ -160,6 +161,15 @@ class RequirementChildViewSet(RequirementsViewSet):
 # Requirements --------------------------------------------------------------------------------
 
 
+# The requirement columns a list row reads (RequirementListSerializer).
+_LIST_COLUMNS = (
+    "id", "number", "title", "type", "quality_attribute", "priority", "business_value",
+    "effort_days", "source", "status", "parent_id", "current_version_id",
+    "confirmed_version_id", "changed_since_confirmation", "version", "created_at", "updated_at",
+    "parent__number", "current_version__number", "confirmed_version__number",
+)  # fmt: skip
+
+
 class RequirementViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsViewSet):
     """A project's requirements. Clients see those shared with them (submitted or later),
     never drafts; the team writes them; client approvers decide on them."""
@@ -183,10 +193,17 @@ class RequirementViewSet(VersionedDetailMixin, mixins.ListModelMixin, Requiremen
     def get_queryset(self) -> QuerySet[Requirement]:
         if getattr(self, "swagger_fake_view", False):
             return Requirement.objects.none()
-        requirements = self.visible_requirements().select_related(
-            "parent", "current_version", "confirmed_version"
+        # Only the columns the list rows show: of the parent and the versions their numbers,
+        # not whole rows (the versions' contents included). Related rows rather than
+        # annotations, which would keep their joins in the page count.
+        requirements = (
+            self.visible_requirements()
+            .select_related(None)
+            .select_related("parent", "current_version", "confirmed_version")
+            .only(*_LIST_COLUMNS)
         )
-        return with_priority_rank(requirements).prefetch_related("tags").order_by("number")
+        tags = Prefetch("tags", queryset=Tag.objects.only("id", "name"), to_attr="tag_list")
+        return with_priority_rank(requirements).prefetch_related(tags).order_by("number")
 
     def get_object(self) -> Requirement:
         requirement = selectors.requirement_get(
