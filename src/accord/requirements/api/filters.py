@@ -23,10 +23,20 @@ def with_priority_rank(queryset: QuerySet[Requirement]) -> QuerySet[Requirement]
 
 class RequirementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
-    type = django_filters.MultipleChoiceFilter(choices=RequirementType.choices, label=_("Type"))
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
+    # Columns of the requirement itself: one row each, so no DISTINCT (which made the page's
+    # count compare every column of the project's requirements).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("Status"), distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, label=_("Priority"), distinct=False
+    )
+    type = django_filters.MultipleChoiceFilter(
+        choices=RequirementType.choices, label=_("Type"), distinct=False
+    )
+    source = django_filters.MultipleChoiceFilter(
+        choices=Source.choices, label=_("Source"), distinct=False
+    )
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
     confirmed = django_filters.BooleanFilter(method="filter_confirmed", label=_("Confirmed"))
     parent = django_filters.NumberFilter(field_name="parent__number", label=_("Parent (number)"))
