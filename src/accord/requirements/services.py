@@ -196,11 +196,16 @@ def _write_criteria(requirement: Requirement, items: list[dict[str, Any]]) -> No
     requirement.criteria.exclude(pk__in=keep).delete()
 
 
-def _set_tags(requirement: Requirement, names: list[str]) -> tuple[list[str], list[str]]:
+def _tags_named(project_id: int, names: list[str]) -> list[Tag]:
+    """The project's tags with these names (matched regardless of case), created if new."""
     tags = []
     for name in names:
-        tag = Tag.objects.filter(project_id=requirement.project_id, name__iexact=name).first()
-        tags.append(tag or Tag.objects.create(project_id=requirement.project_id, name=name))
+        tag = Tag.objects.filter(project_id=project_id, name__iexact=name).first()
+        tags.append(tag or Tag.objects.create(project_id=project_id, name=name))
+    return tags
+
+
+def _set_tags(requirement: Requirement, tags: list[Tag]) -> tuple[list[str], list[str]]:
     before = sorted(requirement.tags.values_list("name", flat=True))
     requirement.tags.set(tags)
     return before, sorted(tag.name for tag in tags)
@@ -260,7 +265,7 @@ def requirement_create(
     requirement.save()
     _write_criteria(requirement, cleaned_criteria)
     if tag_names:
-        _set_tags(requirement, tag_names)
+        _set_tags(requirement, _tags_named(project.pk, tag_names))
     _new_version(requirement, actor=actor, note=note)
     requirement.save(update_fields=["current_version"])
     after = snapshot(requirement, AUDIT_FIELDS)
@@ -295,7 +300,8 @@ def requirement_update(
         _write_criteria(requirement, _clean_criteria(criteria))
     tag_change = None
     if tags is not None:
-        old_tags, new_tags = _set_tags(requirement, _clean_tags(tags))
+        names = _clean_tags(tags)
+        old_tags, new_tags = _set_tags(requirement, _tags_named(requirement.project_id, names))
         if old_tags != new_tags:
             tag_change = (old_tags, new_tags)
     version = _new_version(requirement, actor=actor, note=note)
@@ -716,11 +722,13 @@ def requirements_tag(
     remove_keys = {name.casefold() for name in _clean_tags(remove)}
     if not add_names and not remove_keys:
         _refuse(_("Name a tag to add or remove."), "tags")
+    # The tags to add are looked up (or created) once for all the requirements.
+    add_tags = _tags_named(project.pk, add_names)
     changed = 0
     for requirement in _locked_many(project, requirements):
-        current = list(requirement.tags.values_list("name", flat=True))
-        wanted = [n for n in current if n.casefold() not in remove_keys]
-        wanted += [n for n in add_names if n.casefold() not in {w.casefold() for w in wanted}]
+        current = list(requirement.tags.all())
+        wanted = [t for t in current if t.name.casefold() not in remove_keys]
+        wanted += [t for t in add_tags if t.pk not in {w.pk for w in wanted}]
         old, new = _set_tags(requirement, wanted)
         if old == new:
             continue
