@@ -55,6 +55,11 @@ RISK_SHARED_MARKER = "SHARED-ACME-risk"
 # draft requirement, which clients must not see through it).
 PROBLEM_INTERNAL_MARKER = "INTERNAL-SECRET-problem"
 PROBLEM_SHARED_MARKER = "SHARED-ACME-problem"
+# Change requests: an internal draft of the team and a shared (submitted) one.
+CHANGE_INTERNAL_MARKER = "INTERNAL-SECRET-change"
+CHANGE_SHARED_MARKER = "SHARED-ACME-change"
+# Tasks are internal: clients see milestone summaries, never a task.
+TASK_INTERNAL_MARKER = "INTERNAL-SECRET-task"
 
 ALL_ACME = (
     ACME_NAME,
@@ -68,6 +73,9 @@ ALL_ACME = (
     RISK_SHARED_MARKER,
     PROBLEM_INTERNAL_MARKER,
     PROBLEM_SHARED_MARKER,
+    CHANGE_INTERNAL_MARKER,
+    CHANGE_SHARED_MARKER,
+    TASK_INTERNAL_MARKER,
 )
 ALL_EVIL = (EVIL_MARKER, EVIL_ITEM_MARKER)
 FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
@@ -79,6 +87,8 @@ FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
         *REQUIREMENTS_INTERNAL,
         RISK_INTERNAL_MARKER,
         PROBLEM_INTERNAL_MARKER,
+        CHANGE_INTERNAL_MARKER,
+        TASK_INTERNAL_MARKER,
         *ALL_EVIL,
     ),
     "dave": (
@@ -87,6 +97,8 @@ FORBIDDEN_TEXT: dict[str, tuple[str, ...]] = {
         *REQUIREMENTS_INTERNAL,
         RISK_INTERNAL_MARKER,
         PROBLEM_INTERNAL_MARKER,
+        CHANGE_INTERNAL_MARKER,
+        TASK_INTERNAL_MARKER,
         *ALL_EVIL,
     ),
     "bob": ALL_EVIL,
@@ -281,6 +293,26 @@ def normalised(response: Any, url: str, kwargs: dict[str, Any]) -> str:
     return _CSRF_TOKEN.sub("<csrf>", text)
 
 
+# Outcome shapes shared by many routes.
+PROJECT_READ = roles()  # everyone in ACME and staff; outsiders 404
+INTERNAL_READ = roles(carol=404)  # clients: as if it did not exist
+MANAGE = roles(carol=403, bob=403, staff=403)  # the project manager only
+EDIT = roles(carol=403, vera=403, staff=403)  # the team: manager and members
+EDIT_INTERNAL = roles(carol=404, vera=403, staff=403)
+POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
+CREATORS = writers("alice", "mallory", "staff")  # staff and people who manage a project
+MANAGER = writers("alice")
+TEAM = writers("alice", "bob")
+API_SIGNED_IN = roles(mallory=200)
+APPROVER = writers("dave")  # a client member with signing authority
+# API routes that only take writes: GET answers 405 to whoever may see the project (and, below
+# something clients may not see, the same 404 as for an unknown object).
+API_POST_ONLY = roles(carol=405, bob=405, alice=405, staff=405)
+API_POST_ONLY_INTERNAL = roles(carol=404, bob=405, alice=405, staff=405)
+# A POST-only personal action: GET is 405 for every signed-in user.
+PERSONAL_POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
+
+
 # The world -----------------------------------------------------------------------------------
 
 
@@ -310,6 +342,10 @@ class World:
     risks: dict[str, Any] = field(default_factory=dict)
     # The problem routes' objects: an "internal" and a "shared" problem.
     problems: dict[str, Any] = field(default_factory=dict)
+    # The change request routes' objects (see tests/walk_changes.py).
+    changes: dict[str, Any] = field(default_factory=dict)
+    # The task routes' objects (see tests/walk_delivery.py).
+    tasks: dict[str, Any] = field(default_factory=dict)
 
     @property
     def project(self) -> Any:
@@ -377,6 +413,10 @@ def build_world() -> World:
     requirements = _requirement_world(personas)
     risks = _risk_world(personas)
     problems = _problem_world(personas, risks, requirements)
+    from tests import walk_changes, walk_delivery
+
+    changes = walk_changes.build_world(personas, requirements, risks)
+    tasks = walk_delivery.build_world(personas, requirements, risks, changes)
     notifications = {
         name: Notification.objects.create(
             recipient=user,
@@ -403,6 +443,8 @@ def build_world() -> World:
         requirements=requirements,
         risks=risks,
         problems=problems,
+        changes=changes,
+        tasks=tasks,
     )
 
 
@@ -507,7 +549,9 @@ def fingerprint() -> tuple[Any, ...]:
     from django.contrib.auth import get_user_model
 
     from accord.accounts.models import ApiToken
+    from accord.changes.models import ApprovalPolicy, ChangeApproval, ChangeRequest
     from accord.core.models import AuditEvent
+    from accord.delivery.models import Capacity, ChecklistItem, Task, TimeEntry, WipLimit
     from accord.notifications.models import Notification
     from accord.projects.models import Invitation, Membership, Milestone, Project
     from accord.risks.models import Problem, ResponseAction, Risk, RiskThresholds
@@ -524,6 +568,14 @@ def fingerprint() -> tuple[Any, ...]:
         tuple(ResponseAction.objects.order_by("pk").values_list("pk", "version")),
         tuple(RiskThresholds.objects.order_by("pk").values_list("pk", "version")),
         tuple(Problem.objects.order_by("pk").values_list("pk", "version")),
+        tuple(ChangeRequest.objects.order_by("pk").values_list("pk", "version", "status")),
+        tuple(ChangeApproval.objects.order_by("pk").values_list("pk", "voided_at")),
+        tuple(ApprovalPolicy.objects.order_by("pk").values_list("pk", "version")),
+        tuple(Task.objects.order_by("pk").values_list("pk", "version", "status")),
+        tuple(TimeEntry.objects.order_by("pk").values_list("pk", "version")),
+        tuple(ChecklistItem.objects.order_by("pk").values_list("pk", "done")),
+        tuple(WipLimit.objects.order_by("pk").values_list("pk", "limit")),
+        tuple(Capacity.objects.order_by("pk").values_list("pk", "version")),
         tuple(
             get_user_model()
             .objects.order_by("pk")

@@ -24,14 +24,35 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
+from tests import (
+    walk_changes,
+    walk_changes_api,
+    walk_delivery,
+    walk_delivery_api,
+    walk_delivery_insights,
+)
 from tests.authorization import (
     ACME_NAME,
     ADMIN_PERSONAS,
+    API_POST_ONLY,
+    API_POST_ONLY_INTERNAL,
+    API_SIGNED_IN,
+    APPROVER,
+    CREATORS,
+    EDIT,
+    EDIT_INTERNAL,
     FORBIDDEN_TEXT,
+    INTERNAL_READ,
     INVITEE_EMAIL,
     LOGIN,
+    MANAGE,
+    MANAGER,
+    PERSONAL_POST_ONLY,
     PERSONAS,
+    POST_ONLY,
+    PROJECT_READ,
     REFUSED,
+    TEAM,
     UNKNOWN_NUMBER,
     Route,
     Rule,
@@ -270,25 +291,6 @@ def _requirement_item(name: str, item: str | None) -> Any:
 
     return kwargs
 
-
-# Outcome shapes shared by many routes.
-PROJECT_READ = roles()  # everyone in ACME and staff; outsiders 404
-INTERNAL_READ = roles(carol=404)  # clients: as if it did not exist
-MANAGE = roles(carol=403, bob=403, staff=403)  # the project manager only
-EDIT = roles(carol=403, vera=403, staff=403)  # the team: manager and members
-EDIT_INTERNAL = roles(carol=404, vera=403, staff=403)
-POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
-CREATORS = writers("alice", "mallory", "staff")  # staff and people who manage a project
-MANAGER = writers("alice")
-TEAM = writers("alice", "bob")
-API_SIGNED_IN = roles(mallory=200)
-APPROVER = writers("dave")  # a client member with signing authority
-# API routes that only take writes: GET answers 405 to whoever may see the project (and, below
-# something clients may not see, the same 404 as for an unknown object).
-API_POST_ONLY = roles(carol=405, bob=405, alice=405, staff=405)
-API_POST_ONLY_INTERNAL = roles(carol=404, bob=405, alice=405, staff=405)
-# A POST-only personal action: GET is 405 for every signed-in user.
-PERSONAL_POST_ONLY = roles(mallory=405, carol=405, bob=405, alice=405, staff=405)
 
 # A client decision on a requirement: only approvers reach the page; on a draft, clients get
 # the 404 of an unknown requirement; on an agreed one, approvers see that nothing awaits them.
@@ -832,6 +834,15 @@ TABLE: dict[str, list[Rule]] = {
     "api:schema": [Rule(get=PUBLIC)],
     "api:docs": [Rule(get=PUBLIC)],
 }  # fmt: skip
+# Each domain keeps its own part of the table next to its world (tests/walk_<domain>.py).
+for part in (
+    walk_changes,
+    walk_changes_api,
+    walk_delivery,
+    walk_delivery_api,
+    walk_delivery_insights,
+):
+    TABLE.update(part.TABLE)
 
 ROUTES = project_routes()
 

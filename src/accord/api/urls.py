@@ -9,7 +9,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accord.accounts.api import urls as accounts_api
 from accord.api.views import ApiRouter, not_found
+from accord.changes.api import urls as changes_api
 from accord.core.api import urls as core_api
+from accord.delivery.api import urls as delivery_api
 from accord.notifications.api import urls as notifications_api
 from accord.projects.api import urls as projects_api
 from accord.requirements.api import urls as requirements_api
@@ -18,13 +20,24 @@ from accord.risks.api import urls as risks_api
 app_name = "api"
 
 router = ApiRouter(extra_root_links={"me": "me"})
-for app_urls in (projects_api, core_api, notifications_api, requirements_api, risks_api):
+APPS = (
+    projects_api,
+    core_api,
+    notifications_api,
+    requirements_api,
+    risks_api,
+    changes_api,
+    delivery_api,
+)
+for app_urls in APPS:
     router.registry.extend(app_urls.router.registry)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/", include(accounts_api.urlpatterns)),
     path("v1/", include(risks_api.urlpatterns)),
+    path("v1/", include(changes_api.urlpatterns)),
+    path("v1/", include(delivery_api.urlpatterns)),
     # The schema and its docs page describe the API, not anyone's data: public.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

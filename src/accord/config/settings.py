@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "accord.projects",
     "accord.requirements",
     "accord.risks",
+    "accord.changes",
+    "accord.delivery",
     "accord.notifications",
     "accord.api",
     "django.contrib.admin",

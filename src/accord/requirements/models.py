@@ -319,6 +319,16 @@ class ClientDecision(models.Model):
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
+    # Set when an approved change request confirmed this version (the change's approval by the
+    # client is the confirmation).
+    change_request = models.ForeignKey(
+        "changes.ChangeRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        verbose_name=_("change request"),
+    )
 
     class Meta:
         ordering = ["-decided_at", "-id"]
