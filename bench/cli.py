@@ -15,7 +15,8 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 QUICK = {
     "projects": 20, "users": 200, "milestones": 100, "audit_records": 5_000,
-    "requirements": 2_000, "duration": 2.0, "warmup": 0.5,
+    "requirements": 2_000, "risks": 500, "tasks": 5_000, "changes": 200,
+    "duration": 2.0, "warmup": 0.5,
 }  # fmt: skip
 
 
@@ -31,6 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sizes.add_argument("--audit-records", type=int, default=200_000)
     sizes.add_argument(
         "--requirements", type=int, default=20_000, help="requirements of the big project"
+    )
+    sizes.add_argument("--risks", type=int, default=5_000, help="risks of the big project")
+    sizes.add_argument("--tasks", type=int, default=50_000, help="tasks of the big project")
+    sizes.add_argument(
+        "--changes", type=int, default=2_000, help="change requests of the big project"
     )
     sizes.add_argument("--seed", type=int, default=2026)
     load = parser.add_argument_group("load")
@@ -183,11 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         milestones=args.milestones,
         audit_records=args.audit_records,
         requirements=args.requirements,
+        risks=args.risks,
+        tasks=args.tasks,
+        changes=args.changes,
     )
     say(
         f"== Generating {sizes.projects:,} projects, {sizes.users:,} users, "
         f"{sizes.milestones:,} milestones, {sizes.audit_records:,} audit records, "
-        f"{sizes.requirements:,} requirements"
+        f"{sizes.requirements:,} requirements, {sizes.risks:,} risks, {sizes.tasks:,} tasks, "
+        f"{sizes.changes:,} change requests"
     )
     dataset = generate(sizes, seed=args.seed)
     say(f"   done in {dataset.seconds} s: {dataset.counts}")

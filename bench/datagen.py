@@ -16,6 +16,7 @@ import random
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,6 +30,8 @@ from accord.accounts.services import api_token_create
 from accord.core.audit import GLOBAL_SCOPE, event_hash
 from accord.core.choices import Visibility
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
+from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
+from accord.delivery.models import Capacity, ChecklistItem, Task, TimeEntry, WipLimit
 from accord.projects.choices import MilestoneStatus, ProjectStatus, Role
 from accord.projects.models import Membership, Milestone, Project
 from accord.requirements.choices import (
@@ -90,6 +93,10 @@ class Sizes:
     requirements: int = 20_000
     # The big project's risk register: the register and heat map are measured on it.
     risks: int = 5_000
+    # The big project's tasks: the board, task list, workload and burn-up are measured on it.
+    tasks: int = 50_000
+    # The big project's change requests, in every state: the change log and impact pages.
+    changes: int = 2_000
 
     def __post_init__(self) -> None:
         if self.projects < 1 or self.users < 1:
@@ -112,6 +119,11 @@ class Dataset:
     requirement_versions: int = 0
     # A shared risk of the big project with several reviews and response actions.
     risk_number: int = 0
+    # A task of the big project with linked requirements, a checklist and time entries, in the
+    # milestone the burn-up scenario opens (which holds 2% of the tasks); its assignee's id.
+    task_number: int = 0
+    task_milestone_number: int = 0
+    task_assignee_id: int | None = None
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
@@ -248,11 +260,13 @@ def _audit(
     milestones: dict[int, list[Milestone]],
     rng: random.Random,
     batch_size: int,
-) -> None:
-    """Chained audit records: a quarter on the big project, 2% global, the rest spread."""
+) -> dict[str, tuple[int, str]]:
+    """Chained audit records: a quarter on the big project, 2% global, the rest spread.
+    Returns each chain's (length, last hash); later generators append to the chains and
+    `_chain_heads` writes the head rows at the end."""
     total = sizes.audit_records
     if not total:
-        return
+        return {}
     project_type = ContentType.objects.get_for_model(Project)
     milestone_type = ContentType.objects.get_for_model(Milestone)
     user_type = ContentType.objects.get_for_model(User)
@@ -317,6 +331,10 @@ def _audit(
             batch = []
     if batch:
         AuditEvent.objects.bulk_create(batch)
+    return heads
+
+
+def _chain_heads(heads: dict[str, tuple[int, str]], batch_size: int) -> None:
     AuditChainHead.objects.bulk_create(
         [
             AuditChainHead(scope=scope, length=length, last_hash=last_hash)
@@ -750,6 +768,296 @@ def _risks(
     return 1
 
 
+# Tasks ---------------------------------------------------------------------------------------
+
+TASK_SHOWCASE_TITLE = "Reconcile the monthly settlement report with the provincial platform"
+TASK_STATUSES = [
+    (TaskStatus.TODO, 30),
+    (TaskStatus.IN_PROGRESS, 14),
+    (TaskStatus.IN_REVIEW, 8),
+    (TaskStatus.BLOCKED, 4),
+    (TaskStatus.DONE, 44),
+]
+TASK_VERBS = ["Build", "Test", "Document", "Fix", "Review", "开发", "测试", "联调", "修复"]
+TASK_OBJECTS = [
+    "the settlement export", "the invoice list", "the booking form", "the tracking feed",
+    "结算接口", "对账报表", "备案查询", "明细上传", "冲正交易",
+]  # fmt: skip
+BLOCKED_REASONS = [
+    "Waiting for the provincial platform's test account",
+    "等待客户提供测试数据",
+    "The vendor's sandbox is down",
+]
+CHECKLIST_TEXTS = ["Write the unit tests", "Update the API description", "代码评审", "联调通过"]
+# What the board's WIP limits are set to (the service's maximum is 999 per column).
+BENCH_WIP_LIMITS = {TaskStatus.IN_PROGRESS: 999, TaskStatus.IN_REVIEW: 500, TaskStatus.BLOCKED: 200}
+# The share of the tasks planned in the showcase milestone (the burn-up scenario opens it).
+SHOWCASE_MILESTONE_SHARE = 0.02
+
+
+@dataclass
+class TaskData:
+    """What the scenarios need to know about the generated tasks."""
+
+    showcase_number: int = 0
+    milestone_number: int = 0
+    assignee_id: int | None = None
+
+
+def _task_snapshot(task: Task) -> dict[str, Any]:
+    """`after` of task.created as the delivery services write it (accord.core.audit.snapshot
+    of the task's fields: foreign keys as ids, decimals and dates as text)."""
+    return {
+        "title": task.title,
+        "status": task.status,
+        "assignee": task.assignee_id,
+        "milestone": task.milestone_id,
+        "estimate_hours": None if task.estimate_hours is None else str(task.estimate_hours),
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "type": task.type,
+        "priority": task.priority,
+    }
+
+
+def _tasks(
+    sizes: Sizes,
+    project: Project,
+    milestones: list[Milestone],
+    requirement_number: int,
+    heads: dict[str, tuple[int, str]],
+    rng: random.Random,
+    batch_size: int,
+) -> TaskData:
+    """The big project's tasks, bulk-inserted: statuses over the whole board (blocked ones with
+    a reason), milestones, assignees of the team, estimates, due dates, one to three linked
+    requirements for most, checklists for some, time entries over the last eight weeks (at most
+    eight hours a person a day), a few made from risk response actions, WIP limits and
+    capacities. Each task's history is chained into the project's audit trail as the services
+    write it (task.created, then task.moved for those that left "to do"), so the burn-up reads
+    scope and done over time and `accord verify` passes."""
+    total = sizes.tasks
+    data = TaskData()
+    if not total:
+        return data
+    team = list(
+        Membership.objects.filter(project=project, role__in=[Role.MANAGER, Role.MEMBER])
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    emails = dict(User.objects.filter(pk__in=team).values_list("pk", "email"))
+    pm_id = team[0]
+    requirement_ids = list(
+        Requirement.objects.filter(project=project)
+        .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+    showcase_requirement = (
+        Requirement.objects.filter(project=project, number=requirement_number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    actions = list(
+        ResponseAction.objects.filter(risk__project=project, done_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "description", "owner_id", "due_date")[: max(1, total // 1000)]
+    )
+    showcase_milestone = min(milestones, key=lambda m: m.number) if milestones else None
+    statuses = [s for s, _w in TASK_STATUSES]
+    weights = [w for _s, w in TASK_STATUSES]
+    now = timezone.now()
+    today = timezone.localdate()
+    ranks: dict[str, int] = defaultdict(int)
+    tasks: list[Task] = []
+    born: list[dt.datetime] = []
+    for number in range(1, total + 1):
+        showcase = number == 1
+        status = TaskStatus.IN_PROGRESS if showcase else rng.choices(statuses, weights)[0]
+        draw = rng.random()
+        if showcase or draw < SHOWCASE_MILESTONE_SHARE:
+            milestone = showcase_milestone
+        elif draw < 0.9 and milestones:
+            milestone = rng.choice(milestones)
+        else:
+            milestone = None
+        start = today - dt.timedelta(days=rng.randint(-20, 120))
+        # Created over the last four months (the burn-up's scope grows), done some time later.
+        born.append(now - dt.timedelta(seconds=rng.randint(20 * 86400, 120 * 86400)))
+        ranks[status] += 1
+        action = actions.pop() if actions and not showcase and rng.random() < 0.1 else None
+        tasks.append(
+            Task(
+                project=project,
+                number=number,
+                title=(
+                    TASK_SHOWCASE_TITLE
+                    if showcase
+                    else (action[1][:300] if action else None)
+                    or f"{rng.choice(TASK_VERBS)} {rng.choice(TASK_OBJECTS)} {number}"
+                ),
+                description="Done when the acceptance criteria pass in the test environment.",
+                type=TaskType.FEATURE if showcase else rng.choice(TaskType.values),
+                priority=TaskPriority.HIGH if showcase else rng.choice(TaskPriority.values),
+                status=status,
+                blocked_reason=rng.choice(BLOCKED_REASONS) if status == TaskStatus.BLOCKED else "",
+                assignee_id=(
+                    pm_id
+                    if showcase
+                    else (action[2] if action and action[2] in emails else None)
+                    or (rng.choice(team) if rng.random() < 0.92 else None)
+                ),
+                milestone=milestone,
+                estimate_hours=(
+                    Decimal(rng.choice([1, 2, 4, 6, 8, 12, 16, 24, 40])).quantize(Decimal("0.01"))
+                    if showcase or rng.random() < 0.85
+                    else None
+                ),
+                start_date=start,
+                due_date=(action[3] if action and action[3] else None)
+                or start + dt.timedelta(days=rng.randint(1, 30)),
+                rank=ranks[status],
+                done_at=(
+                    born[-1] + (now - born[-1]) * rng.random()
+                    if status == TaskStatus.DONE
+                    else None
+                ),
+                response_action_id=action[0] if action else None,
+            )
+        )
+        if tasks[-1].due_date < start:
+            tasks[-1].start_date = tasks[-1].due_date
+    Task.objects.bulk_create(tasks, batch_size=batch_size)
+    showcase_task = tasks[0]
+    data.showcase_number = 1
+    data.milestone_number = showcase_milestone.number if showcase_milestone else 0
+    data.assignee_id = pm_id
+
+    # Requirement links: one to three for most tasks; the showcase task covers the showcase
+    # requirement (the change request scenarios find its work through it).
+    through = Task.requirements.through
+    links = set()
+    if requirement_ids:
+        for task in tasks:
+            if task is showcase_task or rng.random() < 0.8:
+                for requirement_id in rng.sample(
+                    requirement_ids, k=min(len(requirement_ids), rng.randint(1, 3))
+                ):
+                    links.add((task.pk, requirement_id))
+        if showcase_requirement:
+            links.add((showcase_task.pk, showcase_requirement))
+    through.objects.bulk_create(
+        [through(task_id=t, requirement_id=r) for t, r in links], batch_size=batch_size
+    )
+
+    # Checklists for one task in ten (and the showcase).
+    items = []
+    for task in tasks:
+        if task is showcase_task or rng.random() < 0.1:
+            for position, text in enumerate(CHECKLIST_TEXTS, start=1):
+                done = task.status == TaskStatus.DONE or (position <= 2 and task is showcase_task)
+                items.append(
+                    ChecklistItem(
+                        task=task,
+                        position=position,
+                        text=text,
+                        done=done,
+                        done_by_id=task.assignee_id if done else None,
+                        done_at=now if done else None,
+                    )
+                )
+    ChecklistItem.objects.bulk_create(items, batch_size=batch_size)
+
+    # Time entries over the last eight weeks: at most eight hours a person a day.
+    booked: dict[tuple[int, dt.date], Decimal] = defaultdict(Decimal)
+    entries = []
+    for task in tasks:
+        if task.status == TaskStatus.TODO or task.assignee_id is None:
+            continue
+        if task is not showcase_task and rng.random() >= 0.15:
+            continue
+        for _i in range(5 if task is showcase_task else rng.randint(1, 2)):
+            day = today - dt.timedelta(days=rng.randint(0, 55))
+            hours = Decimal(rng.choice(["0.5", "1", "1.5", "2", "3", "4"]))
+            if booked[(task.assignee_id, day)] + hours > 8:
+                continue
+            booked[(task.assignee_id, day)] += hours
+            task.spent_hours += hours
+            entries.append(
+                TimeEntry(
+                    task=task, user_id=task.assignee_id, date=day, hours=hours, note="Worked on it"
+                )
+            )
+    TimeEntry.objects.bulk_create(entries, batch_size=batch_size)
+    Task.objects.bulk_update(
+        [t for t in tasks if t.spent_hours], ["spent_hours"], batch_size=batch_size
+    )
+    WipLimit.objects.bulk_create(
+        [WipLimit(project=project, status=s, limit=n) for s, n in BENCH_WIP_LIMITS.items()]
+    )
+    Capacity.objects.bulk_create(
+        [
+            Capacity(user_id=user_id, hours_per_week=rng.choice([20, 32, 40]))
+            for user_id in team
+            if rng.random() < 0.5
+        ],
+        batch_size=batch_size,
+    )
+    ProjectCounter.objects.bulk_create(
+        [ProjectCounter(project=project, kind=Task.KEY_PREFIX, value=total)]
+    )
+
+    # The history the burn-up reads: created over the last four months (scope growing), moved
+    # off "to do" some days later (done growing), in time order within the project's chain.
+    task_type = ContentType.objects.get_for_model(Task)
+    scope = f"project:{project.pk}"
+    history = []
+    for task, created in zip(tasks, born, strict=True):
+        actor = task.assignee_id or pm_id
+        history.append((created, pm_id, task, "task.created", {}, _task_snapshot(task)))
+        if task.status != TaskStatus.TODO:
+            history.append(
+                (
+                    task.done_at or created + (now - created) * rng.random(),
+                    actor,
+                    task,
+                    "task.moved",
+                    {"status": TaskStatus.TODO},
+                    {"status": task.status, "milestone": task.milestone_id},
+                )
+            )
+    history.sort(key=lambda row: row[0])
+    sequence, prev_hash = heads.get(scope, (0, ""))
+    batch: list[AuditEvent] = []
+    for created, actor_id, task, action, before, after in history:
+        sequence += 1
+        event = AuditEvent(
+            scope=scope,
+            sequence=sequence,
+            created_at=created,
+            actor_id=actor_id,
+            actor_label=emails[actor_id],
+            action=action,
+            project_id=project.pk,
+            target_type=task_type,
+            target_id=str(task.pk),
+            target_label=str(task)[:300],
+            visibility=Visibility.INTERNAL,
+            before=before,
+            after=after,
+            request_id=f"{rng.getrandbits(64):016x}",
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event)
+        batch.append(event)
+        if len(batch) >= batch_size:
+            AuditEvent.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AuditEvent.objects.bulk_create(batch)
+    heads[scope] = (sequence, prev_hash)
+    return data
+
+
 def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Dataset:
     """Fill the current database (expected empty of Accord data) and describe what was made."""
     if AuditEvent.objects.exists() or Project.objects.exists():
@@ -761,7 +1069,7 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         projects = _projects(sizes, rng, batch_size)
         members = _memberships(projects, users, rng, batch_size)
         milestones = _milestones(sizes, projects, rng, batch_size)
-        _audit(sizes, projects, users, members, milestones, rng, batch_size)
+        heads = _audit(sizes, projects, users, members, milestones, rng, batch_size)
         big = projects[0]
         approver = (
             Membership.objects.filter(project=big, role=Role.CLIENT, can_approve=True)
@@ -772,6 +1080,16 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
             sizes, big, members[big.pk], approver or users[0].pk, rng, batch_size
         )
         risk_number = _risks(sizes, big, members[big.pk], rng, batch_size)
+        task_data = _tasks(
+            sizes,
+            big,
+            milestones.get(big.pk, []),
+            requirement_data.showcase_number,
+            heads,
+            rng,
+            batch_size,
+        )
+        _chain_heads(heads, batch_size)
     # Through the service, so the token is made (and audited) exactly as a user would make it.
     _token, plain = api_token_create(user=users[0], name="bench")
     counts = {
@@ -790,6 +1108,10 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         "risks": Risk.objects.count(),
         "risk_reviews": RiskReview.objects.count(),
         "response_actions": ResponseAction.objects.count(),
+        "tasks": Task.objects.count(),
+        "task_requirement_links": Task.requirements.through.objects.count(),
+        "checklist_items": ChecklistItem.objects.count(),
+        "time_entries": TimeEntry.objects.count(),
     }
     return Dataset(
         sizes=sizes,
@@ -802,4 +1124,7 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         requirement_number=requirement_data.showcase_number,
         requirement_versions=requirement_data.showcase_versions,
         risk_number=risk_number,
+        task_number=task_data.showcase_number,
+        task_milestone_number=task_data.milestone_number,
+        task_assignee_id=task_data.assignee_id,
     )

@@ -13,6 +13,7 @@ from accord.core.audit import verify_audit_chains
 from accord.core.integrity import run_checks
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
 from accord.core.testing import make_personas
+from accord.delivery.models import ChecklistItem, Task, TimeEntry, WipLimit
 from accord.projects import services
 from accord.projects.models import Membership, Milestone, Project
 from accord.requirements import services as requirement_services
@@ -25,7 +26,16 @@ from bench.probe import probe, sign_in
 from bench.report import Report, Row
 from bench.scenarios import SCENARIOS
 
-TINY = Sizes(projects=4, users=15, milestones=12, audit_records=300, requirements=60, risks=80)
+TINY = Sizes(
+    projects=4,
+    users=15,
+    milestones=12,
+    audit_records=300,
+    requirements=60,
+    risks=80,
+    tasks=120,
+    changes=30,
+)
 
 
 @pytest.fixture
@@ -37,9 +47,11 @@ def test_it_generates_the_requested_sizes(dataset) -> None:
     assert Project.objects.count() == 4
     assert Milestone.objects.count() == 12
     assert Milestone.objects.filter(project__key=BIG_PROJECT_KEY).count() == 3
-    # 300 generated records, plus the creation of the benchmark's API token.
-    assert AuditEvent.objects.count() == 301
-    assert dataset.counts["audit_records"] == 301
+    # 300 generated records, the tasks' history (created, and moved when no longer "to do"),
+    # plus the creation of the benchmark's API token.
+    task_history = TINY.tasks + Task.objects.exclude(status="todo").count()
+    assert AuditEvent.objects.count() == 301 + task_history
+    assert dataset.counts["audit_records"] == 301 + task_history
     pm_memberships = Membership.objects.filter(user__email=dataset.user_email)
     assert pm_memberships.count() == 4
     assert pm_memberships.get(project__key=BIG_PROJECT_KEY).role == "manager"
@@ -229,3 +241,55 @@ def test_requirement_pages_run_the_same_queries_with_10_and_40_requirements_and_
     large = measure()
 
     assert large == small
+
+
+# Tasks ----------------------------------------------------------------------------------------
+
+
+def test_it_generates_the_big_projects_tasks_with_their_history(dataset) -> None:
+    big = Project.objects.get(key=BIG_PROJECT_KEY)
+    tasks = Task.objects.filter(project=big)
+    assert tasks.count() == TINY.tasks == dataset.counts["tasks"]
+    assert set(tasks.values_list("status", flat=True)) == {
+        "todo",
+        "in_progress",
+        "in_review",
+        "blocked",
+        "done",
+    }
+    assert not tasks.filter(status="blocked", blocked_reason="").exists()
+    assert not tasks.filter(status="done", done_at__isnull=True).exists()
+    assert not tasks.exclude(status="done").filter(done_at__isnull=False).exists()
+    # Assignees are the project's team, never a client or a viewer.
+    team = set(
+        Membership.objects.filter(project=big, role__in=["manager", "member"]).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert set(tasks.exclude(assignee=None).values_list("assignee_id", flat=True)) <= team
+    assert not tasks.exclude(milestone=None).exclude(milestone__project=big).exists()
+    assert not tasks.filter(requirements__isnull=False).exclude(requirements__project=big)
+    assert tasks.filter(requirements__isnull=False).distinct().count() > TINY.tasks // 2
+    # The showcase task: in the burn-up's milestone, linked, with a checklist and time logged.
+    showcase = tasks.get(number=dataset.task_number)
+    assert showcase.milestone.number == dataset.task_milestone_number
+    assert showcase.requirements.filter(number=dataset.requirement_number).exists()
+    assert ChecklistItem.objects.filter(task=showcase).count() == 4
+    entries = TimeEntry.objects.filter(task=showcase)
+    assert entries.exists()
+    assert showcase.spent_hours == sum(e.hours for e in entries)
+    for task in tasks.filter(spent_hours__gt=0)[:20]:
+        assert task.spent_hours == sum(e.hours for e in task.time_entries.all())
+    assert WipLimit.objects.filter(project=big).count() == 3
+    # Each task's history, as the delivery services write it, in the project's audit chain.
+    created = AuditEvent.objects.filter(project=big, action="task.created")
+    assert created.count() == TINY.tasks
+    event = created.get(target_id=str(showcase.pk))
+    assert event.after["milestone"] == showcase.milestone_id
+    assert event.after["status"] == "in_progress"
+    assert event.after["estimate_hours"] == str(showcase.estimate_hours)
+    moved = AuditEvent.objects.filter(project=big, action="task.moved")
+    assert moved.count() == tasks.exclude(status="todo").count()
+    assert list(verify_audit_chains()) == []
+    counter = ProjectCounter.objects.get(project=big, kind="T")
+    assert counter.value == TINY.tasks
