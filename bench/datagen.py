@@ -22,11 +22,17 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.accounts.services import api_token_create
+from accord.changes.choices import ApproverSlot, ChangeType, ItemAction, Urgency
+from accord.changes.choices import Decision as ApprovalDecision
+from accord.changes.choices import Status as ChangeStatus
+from accord.changes.hashing import change_content
+from accord.changes.hashing import content_hash as change_content_hash
+from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest, ScheduleImpact
 from accord.core.audit import GLOBAL_SCOPE, event_hash
 from accord.core.choices import Visibility
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
@@ -124,6 +130,9 @@ class Dataset:
     task_number: int = 0
     task_milestone_number: int = 0
     task_assignee_id: int | None = None
+    # A change request of the big project awaiting approval: five redline lines on requirements
+    # with tasks, schedule impacts, the PM's approval and a decision voided by an edit.
+    change_number: int = 0
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
@@ -804,19 +813,27 @@ class TaskData:
     assignee_id: int | None = None
 
 
-def _task_snapshot(task: Task) -> dict[str, Any]:
+def _task_snapshot(task: Task, requirement_keys: list[str]) -> dict[str, Any]:
     """`after` of task.created as the delivery services write it (accord.core.audit.snapshot
-    of the task's fields: foreign keys as ids, decimals and dates as text)."""
-    return {
+    of the task's fields: foreign keys as ids, decimals and dates as text; links by key)."""
+    after = {
         "title": task.title,
-        "status": task.status,
+        "description": task.description,
+        "type": task.type,
+        "priority": task.priority,
         "assignee": task.assignee_id,
         "milestone": task.milestone_id,
         "estimate_hours": None if task.estimate_hours is None else str(task.estimate_hours),
+        "start_date": task.start_date.isoformat() if task.start_date else None,
         "due_date": task.due_date.isoformat() if task.due_date else None,
-        "type": task.type,
-        "priority": task.priority,
+        "status": task.status,
+        "blocked_reason": task.blocked_reason,
     }
+    if requirement_keys:
+        after["requirements"] = requirement_keys
+    if task.response_action_id:
+        after["response_action"] = task.response_action_id
+    return after
 
 
 def _tasks(
@@ -846,12 +863,12 @@ def _tasks(
     )
     emails = dict(User.objects.filter(pk__in=team).values_list("pk", "email"))
     pm_id = team[0]
-    requirement_ids = list(
+    requirement_numbers = dict(
         Requirement.objects.filter(project=project)
         .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
-        .order_by("number")
-        .values_list("pk", flat=True)
+        .values_list("pk", "number")
     )
+    requirement_ids = sorted(requirement_numbers)
     showcase_requirement = (
         Requirement.objects.filter(project=project, number=requirement_number)
         .values_list("pk", flat=True)
@@ -948,6 +965,9 @@ def _tasks(
     through.objects.bulk_create(
         [through(task_id=t, requirement_id=r) for t, r in links], batch_size=batch_size
     )
+    linked: dict[int, list[int]] = defaultdict(list)
+    for task_id, requirement_id in links:
+        linked[task_id].append(requirement_numbers[requirement_id])
 
     # Checklists for one task in ten (and the showcase).
     items = []
@@ -1013,7 +1033,8 @@ def _tasks(
     history = []
     for task, created in zip(tasks, born, strict=True):
         actor = task.assignee_id or pm_id
-        history.append((created, pm_id, task, "task.created", {}, _task_snapshot(task)))
+        keys = sorted(f"{project.key}-R{n}" for n in linked.get(task.pk, ()))
+        history.append((created, pm_id, task, "task.created", {}, _task_snapshot(task, keys)))
         if task.status != TaskStatus.TODO:
             history.append(
                 (
@@ -1021,8 +1042,9 @@ def _tasks(
                     actor,
                     task,
                     "task.moved",
-                    {"status": TaskStatus.TODO},
-                    {"status": task.status, "milestone": task.milestone_id},
+                    {"status": TaskStatus.TODO, "rank": 0},
+                    {"status": task.status, "milestone": task.milestone_id, "rank": task.rank}
+                    | ({"blocked_reason": task.blocked_reason} if task.blocked_reason else {}),
                 )
             )
     history.sort(key=lambda row: row[0])
@@ -1058,6 +1080,336 @@ def _tasks(
     return data
 
 
+# Change requests -----------------------------------------------------------------------------
+
+CHANGE_SHOWCASE_TITLE = "Settlement report: add the Excel export and a reconciliation column"
+CHANGE_STATUSES = [
+    (ChangeStatus.DRAFT, 10),
+    (ChangeStatus.SUBMITTED, 10),
+    (ChangeStatus.UNDER_ASSESSMENT, 14),
+    (ChangeStatus.AWAITING_APPROVAL, 14),
+    (ChangeStatus.APPROVED, 7),
+    (ChangeStatus.REJECTED, 8),
+    (ChangeStatus.DEFERRED, 5),
+    (ChangeStatus.IN_IMPLEMENTATION, 6),
+    (ChangeStatus.IMPLEMENTED, 10),
+    (ChangeStatus.CLOSED, 8),
+    (ChangeStatus.WITHDRAWN, 8),
+]
+ASSESSED = {
+    ChangeStatus.UNDER_ASSESSMENT, ChangeStatus.AWAITING_APPROVAL, ChangeStatus.APPROVED,
+    ChangeStatus.REJECTED, ChangeStatus.DEFERRED, ChangeStatus.IN_IMPLEMENTATION,
+    ChangeStatus.IMPLEMENTED, ChangeStatus.CLOSED,
+}  # fmt: skip
+APPROVED_STATES = {
+    ChangeStatus.APPROVED, ChangeStatus.IN_IMPLEMENTATION, ChangeStatus.IMPLEMENTED,
+    ChangeStatus.CLOSED,
+}  # fmt: skip
+APPLIED_STATES = {ChangeStatus.IMPLEMENTED, ChangeStatus.CLOSED}
+CHANGE_SUBJECTS = [
+    "Settlement export", "Tracking page", "Invoice download", "结算单打印", "对账规则",
+    "异地备案查询", "Booking form", "月度报表",
+]  # fmt: skip
+CHANGE_REASONS = [
+    "The pilot customers asked for it in the review.",
+    "省医保局发布了补充通知，需要按新口径调整。",
+    "Billing found the figures do not match the ledger at month end.",
+]
+VOID_REASON = "Voided: the request was edited after this decision (revision 1 → 2)."
+
+
+def _changes(
+    sizes: Sizes,
+    project: Project,
+    members: list[int],
+    pm_id: int,
+    approver_id: int,
+    milestones: list[Milestone],
+    requirement_number: int,
+    rng: random.Random,
+    batch_size: int,
+) -> int:
+    """The big project's change requests, bulk-inserted, in every state: redlines of two to five
+    lines on existing requirements (change, withdraw, add), the team's assessment and schedule
+    impacts once assessed, the decisions of the PM and the client approver (a voided one on
+    some requests awaiting approval, a rejection with its reason), and, for applied requests,
+    lines that produced the requirement's newest version. Each request's content hash and every
+    decision's hash are computed by `accord.changes.hashing` over the stored content, so the
+    integrity check passes. Returns the showcase request's number (0: none)."""
+    total = sizes.changes
+    if not total:
+        return 0
+    requirements = {
+        r.pk: r
+        for r in Requirement.objects.filter(project=project)
+        .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED])
+        .select_related("current_version")
+        .only("pk", "number", "status", "visibility", "current_version")
+    }
+    if not requirements:
+        return 0
+    # Requirements whose newest version an applied request can have produced (once each).
+    reworked = list(
+        RequirementVersion.objects.filter(requirement_id__in=requirements, number__gte=2)
+        .filter(requirement__current_version_id=models.F("pk"))
+        .values_list("requirement_id", flat=True)
+    )
+    rng.shuffle(reworked)
+    previous = {}
+    for version in RequirementVersion.objects.filter(
+        requirement_id__in=reworked,
+        number=models.F("requirement__current_version__number") - 1,
+    ):
+        previous[version.requirement_id] = version
+    reworked = [pk for pk in reworked if pk in previous]
+    pool = [pk for pk in requirements if pk not in set(reworked)]
+    showcase_requirement = next(
+        (r.pk for r in requirements.values() if r.number == requirement_number), None
+    )
+    clients = list(
+        Membership.objects.filter(project=project, role=Role.CLIENT)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    ) or [approver_id]
+    team = members or [pm_id]
+    statuses = [s for s, _w in CHANGE_STATUSES]
+    weights = [w for _s, w in CHANGE_STATUSES]
+    now = timezone.now()
+    today = timezone.localdate()
+    changes_: list[ChangeRequest] = []
+    plans: list[tuple[ChangeRequest, list[ChangeItem], list[ScheduleImpact]]] = []
+    for number in range(1, total + 1):
+        showcase = number == 1
+        status = ChangeStatus.AWAITING_APPROVAL if showcase else rng.choices(statuses, weights)[0]
+        applied = status in APPLIED_STATES
+        if applied and not reworked:  # no version left that a request could have produced
+            status, applied = ChangeStatus.APPROVED, False
+        by_client = not showcase and rng.random() < 0.3
+        raised = now - dt.timedelta(days=rng.randint(5, 200))
+        submitted = raised + dt.timedelta(days=rng.randint(0, 3))
+        assessed = status in ASSESSED
+        decided = (
+            submitted + dt.timedelta(days=rng.randint(2, 20))
+            if status in APPROVED_STATES or status == ChangeStatus.REJECTED
+            else None
+        )
+        subject = rng.choice(CHANGE_SUBJECTS)
+        change = ChangeRequest(
+            project=project,
+            number=number,
+            title=CHANGE_SHOWCASE_TITLE if showcase else f"{subject}: change {number}",
+            type=ChangeType.MODIFY_SCOPE if showcase else rng.choice(ChangeType.values),
+            urgency=Urgency.HIGH if showcase else rng.choice(Urgency.values),
+            reason=rng.choice(CHANGE_REASONS),
+            background="Raised in the weekly status meeting; see the minutes.",
+            requested_by_id=rng.choice(clients) if by_client else rng.choice(team),
+            source_reference=f"Status meeting, week {rng.randint(1, 40)}",
+            status=status,
+            visibility=(
+                Visibility.INTERNAL
+                if status == ChangeStatus.DRAFT and not by_client
+                else Visibility.SHARED
+            ),
+            effort_days=Decimal(rng.randint(1, 80)) / 2 if assessed else None,
+            cost=Decimal(rng.randint(5, 400) * 500) if assessed else None,
+            cost_currency="CNY" if assessed else "",
+            assessment="Two screens and the export change; the pilot date holds."
+            if assessed
+            else "",
+            submitted_at=None if status == ChangeStatus.DRAFT else submitted,
+            approval_requested_at=(
+                submitted + dt.timedelta(days=1)
+                if status == ChangeStatus.AWAITING_APPROVAL or decided
+                else None
+            ),
+            approval_due=(
+                today + dt.timedelta(days=rng.randint(-5, 5))
+                if status == ChangeStatus.AWAITING_APPROVAL
+                else None
+            ),
+            decided_at=decided,
+            implemented_at=decided + dt.timedelta(days=3) if applied else None,
+            implemented_by_id=pm_id if applied else None,
+            closed_at=(
+                decided + dt.timedelta(days=5)
+                if status == ChangeStatus.CLOSED and decided
+                else None
+            ),
+        )
+        items: list[ChangeItem] = []
+        count = 5 if showcase else rng.randint(2, 5)
+        if applied:
+            for position in range(1, min(count, len(reworked)) + 1):
+                pk = reworked.pop()
+                requirement = requirements[pk]
+                base = previous[pk]
+                newest = requirement.current_version
+                items.append(
+                    ChangeItem(
+                        position=position,
+                        action=ItemAction.MODIFY,
+                        requirement_id=pk,
+                        base_version=base,
+                        proposed=newest.content,
+                        note="As agreed in the review.",
+                        result_requirement_id=pk,
+                        result_version=newest,
+                    )
+                )
+        else:
+            chosen = rng.sample(pool, k=min(len(pool), count))
+            if showcase and showcase_requirement and showcase_requirement not in chosen:
+                chosen[0] = showcase_requirement
+            for position, pk in enumerate(chosen, start=1):
+                requirement = requirements[pk]
+                base = requirement.current_version
+                draw = 0.0 if showcase else rng.random()
+                if by_client and requirement.visibility != Visibility.SHARED:
+                    draw = 0.95  # a client proposes new requirements, not changes to unshared ones
+                if draw < 0.75:
+                    proposed = dict(base.content)
+                    proposed["description"] = (
+                        f"{proposed['description']} The export also offers Excel, and each row "
+                        "shows whether it reconciles with the ledger."
+                    )
+                    items.append(
+                        ChangeItem(
+                            position=position,
+                            action=ItemAction.MODIFY,
+                            requirement_id=pk,
+                            base_version=base,
+                            proposed=proposed,
+                            note="Wording agreed in the review.",
+                        )
+                    )
+                elif draw < 0.9:
+                    items.append(
+                        ChangeItem(
+                            position=position,
+                            action=ItemAction.WITHDRAW,
+                            requirement_id=pk,
+                            base_version=base,
+                            proposed={},
+                            note="No longer needed after the pilot.",
+                        )
+                    )
+                else:
+                    title = f"{subject}: new requirement of change {number}"
+                    items.append(
+                        ChangeItem(
+                            position=position,
+                            action=ItemAction.ADD,
+                            proposed={
+                                "title": title,
+                                "background": "",
+                                "description": f"{title}, as the pilot customers asked.",
+                                "type": RequirementType.FUNCTIONAL,
+                                "quality_attribute": "",
+                                "priority": Priority.SHOULD,
+                                "source": Source.CHANGE_REQUEST,
+                                "source_stakeholder": "",
+                                "source_reference": f"{project.key}-CR{number}",
+                                "acceptance_criteria": [
+                                    {"style": CriterionStyle.FREE, "text": f"{title} works."}
+                                ],
+                            },
+                            note="",
+                        )
+                    )
+        schedule = []
+        if assessed and milestones:
+            for milestone in rng.sample(milestones, k=min(len(milestones), rng.randint(1, 2))):
+                schedule.append(
+                    ScheduleImpact(
+                        milestone=milestone, shift_days=rng.randint(-3, 21), note="Re-planned"
+                    )
+                )
+        changes_.append(change)
+        plans.append((change, items, schedule))
+    ChangeRequest.objects.bulk_create(changes_, batch_size=batch_size)
+    rows, impacts = [], []
+    for change, items, schedule in plans:
+        for item in items:
+            item.change_request = change
+            rows.append(item)
+        for impact in schedule:
+            impact.change_request = change
+            impacts.append(impact)
+    ChangeItem.objects.bulk_create(rows, batch_size=batch_size)
+    ScheduleImpact.objects.bulk_create(impacts, batch_size=batch_size)
+
+    # Content hashes over what is stored, exactly as the services compute them.
+    first_hashes: dict[int, str] = {}
+    for change in changes_:
+        content = change_content(change)
+        change.content_hash = change_content_hash(content)
+        if change.status == ChangeStatus.AWAITING_APPROVAL and (
+            change.number == 1 or rng.random() < 0.3
+        ):
+            # Edited after a first decision, which the edit voided: the first revision had a
+            # shorter background, and the voided decision keeps that revision's hash.
+            change.revision = 2
+            first_hashes[change.pk] = change_content_hash({**content, "background": "Raised."})
+    ChangeRequest.objects.bulk_update(changes_, ["content_hash", "revision"], batch_size=batch_size)
+
+    approvals = []
+
+    def decide(change, who, slot, decision, at, comment="", voided=False):
+        if slot == ApproverSlot.CLIENT and who == pm_id:
+            return  # no client approver in a tiny dataset: the PM's decision stands alone
+        approvals.append(
+            ChangeApproval(
+                change_request=change,
+                approver_id=who,
+                slot=slot,
+                decision=decision,
+                comment=comment,
+                content_hash=first_hashes[change.pk] if voided else change.content_hash,
+                revision=1 if voided else change.revision,
+                decided_at=at,
+                voided_at=at + dt.timedelta(days=1) if voided else None,
+                void_reason=VOID_REASON if voided else "",
+            )
+        )
+
+    for change in changes_:
+        at = change.decided_at or now - dt.timedelta(days=1)
+        if change.pk in first_hashes:
+            decide(change, pm_id, ApproverSlot.MANAGER, ApprovalDecision.APPROVED, at, voided=True)
+        if change.status == ChangeStatus.AWAITING_APPROVAL and (
+            change.number == 1 or rng.random() < 0.5
+        ):
+            decide(change, pm_id, ApproverSlot.MANAGER, ApprovalDecision.APPROVED, at)
+        elif change.status in APPROVED_STATES:
+            decide(change, pm_id, ApproverSlot.MANAGER, ApprovalDecision.APPROVED, at)
+            decide(change, approver_id, ApproverSlot.CLIENT, ApprovalDecision.APPROVED, at)
+        elif change.status == ChangeStatus.REJECTED:
+            if approver_id == pm_id:
+                decide(
+                    change,
+                    pm_id,
+                    ApproverSlot.MANAGER,
+                    ApprovalDecision.REJECTED,
+                    at,
+                    comment="Not in this phase: the budget is fixed until go-live.",
+                )
+                continue
+            decide(change, pm_id, ApproverSlot.MANAGER, ApprovalDecision.APPROVED, at)
+            decide(
+                change,
+                approver_id,
+                ApproverSlot.CLIENT,
+                ApprovalDecision.REJECTED,
+                at,
+                comment="Not in this phase: the budget is fixed until go-live.",
+            )
+    ChangeApproval.objects.bulk_create(approvals, batch_size=batch_size)
+    ProjectCounter.objects.bulk_create(
+        [ProjectCounter(project=project, kind=ChangeRequest.KEY_PREFIX, value=total)]
+    )
+    return 1
+
+
 def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Dataset:
     """Fill the current database (expected empty of Accord data) and describe what was made."""
     if AuditEvent.objects.exists() or Project.objects.exists():
@@ -1089,6 +1441,17 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
             rng,
             batch_size,
         )
+        change_number = _changes(
+            sizes,
+            big,
+            members[big.pk],
+            users[0].pk,
+            approver or users[0].pk,
+            milestones.get(big.pk, []),
+            requirement_data.showcase_number,
+            rng,
+            batch_size,
+        )
         _chain_heads(heads, batch_size)
     # Through the service, so the token is made (and audited) exactly as a user would make it.
     _token, plain = api_token_create(user=users[0], name="bench")
@@ -1112,6 +1475,9 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         "task_requirement_links": Task.requirements.through.objects.count(),
         "checklist_items": ChecklistItem.objects.count(),
         "time_entries": TimeEntry.objects.count(),
+        "change_requests": ChangeRequest.objects.count(),
+        "change_items": ChangeItem.objects.count(),
+        "change_approvals": ChangeApproval.objects.count(),
     }
     return Dataset(
         sizes=sizes,
@@ -1127,4 +1493,5 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         task_number=task_data.showcase_number,
         task_milestone_number=task_data.milestone_number,
         task_assignee_id=task_data.assignee_id,
+        change_number=change_number,
     )

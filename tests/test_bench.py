@@ -293,3 +293,57 @@ def test_it_generates_the_big_projects_tasks_with_their_history(dataset) -> None
     assert list(verify_audit_chains()) == []
     counter = ProjectCounter.objects.get(project=big, kind="T")
     assert counter.value == TINY.tasks
+
+
+# Change requests ------------------------------------------------------------------------------
+
+
+def test_it_generates_change_requests_in_every_state_with_real_hashes(dataset) -> None:
+    from accord.changes.choices import Status as ChangeStatus
+    from accord.changes.hashing import change_hash
+    from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest
+
+    big = Project.objects.get(key=BIG_PROJECT_KEY)
+    changes = ChangeRequest.objects.filter(project=big)
+    assert changes.count() == TINY.changes == dataset.counts["change_requests"]
+    assert len(set(changes.values_list("status", flat=True))) >= 8
+    for change in changes:
+        assert change.content_hash == change_hash(change)
+        lines = list(change.items.all())
+        assert 1 <= len(lines) <= 5
+        assert len({line.requirement_id for line in lines if line.requirement_id}) == len(
+            [line for line in lines if line.requirement_id]
+        )
+    assert not ChangeItem.objects.exclude(requirement=None).exclude(requirement__project=big)
+    # Live decisions carry the request's current hash and revision; voided ones say why.
+    live = ChangeApproval.objects.filter(change_request__project=big, voided_at=None)
+    assert live.exists()
+    for approval in live.select_related("change_request"):
+        assert approval.content_hash == approval.change_request.content_hash
+        assert approval.revision == approval.change_request.revision
+    voided = ChangeApproval.objects.filter(change_request__project=big, voided_at__isnull=False)
+    for approval in voided.select_related("change_request"):
+        assert approval.content_hash != approval.change_request.content_hash
+        assert "edited after this decision" in approval.void_reason
+    assert not changes.filter(status=ChangeStatus.REJECTED).exclude(
+        approvals__decision="rejected"
+    )
+    # Applied lines point at the version they produced, written against its predecessor.
+    for item in ChangeItem.objects.filter(change_request__project=big).exclude(
+        result_version=None
+    ):
+        assert item.result_version.requirement_id == item.requirement_id
+        assert item.base_version.number == item.result_version.number - 1
+        assert item.proposed == item.result_version.content
+    # The showcase: awaiting approval, five lines, the PM's live approval, one voided decision.
+    showcase = changes.get(number=dataset.change_number)
+    assert showcase.status == ChangeStatus.AWAITING_APPROVAL
+    assert showcase.items.count() == 5
+    assert showcase.items.filter(requirement__number=dataset.requirement_number).exists()
+    assert showcase.approvals.filter(voided_at=None, decision="approved").count() == 1
+    assert showcase.approvals.filter(voided_at__isnull=False).count() == 1
+    assert showcase.schedule_impacts.exists()
+    assert ProjectCounter.objects.get(project=big, kind="CR").value == TINY.changes
+    assert all(result.ok for result in run_checks()), [
+        (r.name, r.problems) for r in run_checks() if not r.ok
+    ]
