@@ -928,3 +928,134 @@ def link_delete(*, actor: Any, link: RequirementLink) -> None:
         before={"link": link.kind, "target": link.target.key},
     )
     link.delete()
+
+
+# Change requests -----------------------------------------------------------------------------
+
+
+def _criteria_keeping_verification(
+    requirement: Requirement, proposed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The proposed criteria for `_write_criteria`: a criterion worded exactly like an existing
+    one reuses it, so its verification stays; any other is new."""
+    unused = list(requirement.criteria.order_by("position"))
+    entries = []
+    for criterion in proposed:
+        entry = {
+            "id": None,
+            "style": criterion.get("style") or CriterionStyle.FREE,
+            "text": criterion.get("text", ""),
+            "given": criterion.get("given", ""),
+            "when": criterion.get("when", ""),
+            "then": criterion.get("then", ""),
+        }
+        for existing in unused:
+            if existing.as_content() == criterion:
+                entry["id"] = existing.pk
+                unused.remove(existing)
+                break
+        entries.append(entry)
+    return entries
+
+
+def _change_confirmer(change_request: Any, actor: Any) -> Any:
+    """Who a confirmation by change request names: the client approver whose approval counted,
+    else the approving project manager, else the person applying it."""
+    confirmer = getattr(change_request, "_confirmer", None)
+    if confirmer is not None:
+        return confirmer
+    approvals = change_request.approvals.filter(
+        voided_at__isnull=True, decision="approved", approver__isnull=False
+    ).select_related("approver")
+    by_slot = {a.slot: a.approver for a in approvals.order_by("-id")}
+    confirmer = by_slot.get("client") or by_slot.get("manager") or actor
+    change_request._confirmer = confirmer
+    return confirmer
+
+
+@transaction.atomic
+def requirement_apply_change(
+    *, actor: Any, change_request: Any, item: Any
+) -> RequirementVersion | None:
+    """Carry one redline line of an approved change request into the requirements: add a new
+    requirement (confirmed, shared, version 1), give one a new version with the proposed
+    content (confirmed by the change: work must follow the new wording), or withdraw one.
+    New versions get a confirmation (ClientDecision) that names the change request. Returns
+    the new version (None for a withdrawal). The caller (changes.services.change_apply) holds
+    the change request's row lock and has checked that it is approved."""
+    from accord.changes.choices import ItemAction
+
+    project = change_request.project
+    key = change_request.key
+    note = _("Changed by %(key)s") % {"key": key}
+    if item.action == ItemAction.ADD:
+        requirement = Requirement(
+            project=project, status=Status.CONFIRMED, visibility=Visibility.SHARED
+        )
+        proposed = dict(item.proposed)
+        criteria = proposed.pop("acceptance_criteria", [])
+        apply_fields(
+            requirement, {k: v for k, v in proposed.items() if k in CONTENT_FIELDS}, CONTENT_FIELDS
+        )
+        _check_fields(requirement)
+        assign_number(requirement)
+        requirement.save()
+        _write_criteria(requirement, _criteria_keeping_verification(requirement, criteria))
+        before: dict[str, Any] = {}
+        action = "requirement.created"
+    else:
+        requirement = _locked(item.requirement)
+        if requirement.current_version_id != item.base_version_id:
+            _refuse(
+                _("%(key)s changed since the change request was written.")
+                % {"key": requirement.key},
+                "items",
+            )
+        before = snapshot(requirement, AUDIT_FIELDS)
+        before.update(_version_info(requirement))
+        action = "requirement.change_applied"
+        if item.action == ItemAction.WITHDRAW:
+            requirement.status = Status.WITHDRAWN
+            requirement.version += 1
+            requirement.save()
+            audit_record(
+                actor=actor,
+                action=action,
+                target=requirement,
+                before={"status": before["status"]},
+                after={"status": requirement.status, "change_request": key},
+            )
+            return None
+        proposed = dict(item.proposed)
+        criteria = proposed.pop("acceptance_criteria", [])
+        apply_fields(
+            requirement, {k: v for k, v in proposed.items() if k in CONTENT_FIELDS}, CONTENT_FIELDS
+        )
+        _check_fields(requirement)
+        _write_criteria(requirement, _criteria_keeping_verification(requirement, criteria))
+        requirement.status = Status.CONFIRMED
+        requirement.visibility = Visibility.SHARED
+    version = _new_version(requirement, actor=actor, note=note)
+    if version is None:
+        _refuse(_("%(key)s: the change proposes no change.") % {"key": requirement.key}, "items")
+    requirement.confirmed_version = version
+    requirement.changed_since_confirmation = False
+    if requirement.pk and before:
+        requirement.version += 1
+    requirement.save()
+    ClientDecision.objects.create(
+        requirement=requirement,
+        version=version,
+        content_hash=version.content_hash,
+        decision=Decision.CONFIRMED,
+        decided_by=_change_confirmer(change_request, actor),
+        decided_at=change_request.decided_at or timezone.now(),
+        comment=_("Approved in %(key)s") % {"key": key},
+        change_request=change_request,
+    )
+    after = snapshot(requirement, AUDIT_FIELDS)
+    after.update(_version_info(requirement), change_request=key)
+    old, new = changes(before, after) if before else ({}, after)
+    new["change_request"] = key
+    audit_record(actor=actor, action=action, target=requirement, before=old, after=new)
+    return version

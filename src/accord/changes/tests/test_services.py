@@ -1,0 +1,665 @@
+"""The change request services: creating and editing the redline and assessment, hashing,
+voiding approvals, decisions under the policy — every refusal names its field and leaves
+nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.accounts.tests.factories import UserFactory
+from accord.changes import selectors, services
+from accord.changes.choices import ApproverSlot, Decision, Status
+from accord.changes.hashing import change_hash
+from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest, ScheduleImpact
+from accord.changes.tests.factories import confirmed_requirement, make_change, modify_line
+from accord.core.choices import Visibility
+from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.models import AuditEvent
+from accord.notifications.models import Notification, OutgoingEmail
+from accord.projects.choices import Role
+from accord.projects.tests.factories import MembershipFactory, MilestoneFactory
+from accord.requirements.choices import Status as RequirementStatus
+from accord.requirements.tests.factories import make_requirement
+from accord.risks.tests.factories import make_risk
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(field: str):
+    """Expect an ApplicationError naming `field`."""
+
+    class _Check:
+        def __enter__(self):
+            self.ctx = pytest.raises(ApplicationError)
+            self.info = self.ctx.__enter__()
+            return self.info
+
+        def __exit__(self, *exc):
+            result = self.ctx.__exit__(*exc)
+            assert self.info.value.field == field, (self.info.value.field, self.info.value.message)
+            return result
+
+    return _Check()
+
+
+def _state(change: ChangeRequest) -> tuple:
+    change.refresh_from_db()
+    return (
+        change.status,
+        change.version,
+        change.revision,
+        change.content_hash,
+        list(change.items.values_list("action", "requirement_id", "base_version_id", "proposed")),
+        ChangeApproval.objects.filter(change_request=change, voided_at__isnull=True).count(),
+    )
+
+
+# Creating ---------------------------------------------------------------------------------------
+
+
+def test_team_creates_internal_draft_with_redline_hash_and_audit(personas):
+    requirement = confirmed_requirement(personas.project)
+    milestone = MilestoneFactory(project=personas.project)
+    risk = make_risk(personas.project)
+    change = services.change_create(
+        actor=personas.bob,
+        project=personas.project,
+        title="  CSV export  ",
+        reason="Finance needs it.",
+        effort_days="2.5",
+        cost="1200",
+        cost_currency="eur",
+        items=[
+            modify_line(requirement, priority="must"),
+            {
+                "action": "add",
+                "proposed": {
+                    "title": "CSV export",
+                    "acceptance_criteria": [{"style": "free", "text": "Opens in a spreadsheet."}],
+                },
+            },
+        ],
+        schedule=[{"milestone": milestone, "shift_days": 5, "note": "two more days of QA"}],
+        new_risks=[risk],
+    )
+    assert change.title == "CSV export"
+    assert change.key == "ACME-CR1"
+    assert change.visibility == Visibility.INTERNAL
+    assert change.requested_by == personas.bob
+    assert change.status == Status.DRAFT
+    assert change.cost_currency == "EUR"
+    items = list(change.items.order_by("position"))
+    assert [i.action for i in items] == ["modify", "add"]
+    assert items[0].base_version_id == requirement.current_version_id
+    # Missing proposed fields default to the current content.
+    assert items[0].proposed["title"] == requirement.title
+    assert items[0].proposed["priority"] == "must"
+    assert (
+        items[0].proposed["acceptance_criteria"]
+        == requirement.current_version.content["acceptance_criteria"]
+    )
+    assert items[1].proposed["source"] == "change_request"
+    assert items[1].proposed["source_reference"] == "ACME-CR1"
+    assert change.content_hash == change_hash(ChangeRequest.objects.get(pk=change.pk))
+    assert len(change.content_hash) == 64
+    event = AuditEvent.objects.get(action="change.created")
+    assert event.after["items"] == 2 and event.after["content_hash"] == change.content_hash
+    assert event.visibility == Visibility.INTERNAL
+
+
+def test_client_raises_shared_request_and_managers_hear_of_it(personas):
+    change = services.change_create(
+        actor=personas.carol,
+        project=personas.project,
+        title="Dark mode",
+        reason="Our staff work at night.",
+        items=[{"action": "add", "proposed": {"title": "Dark mode"}}],
+    )
+    assert change.visibility == Visibility.SHARED
+    assert change.requested_by == personas.carol
+    assert Notification.objects.filter(recipient=personas.alice, kind="change.created").exists()
+    assert selectors.change_list(personas.carol, personas.project).filter(pk=change.pk).exists()
+
+
+def test_client_sees_only_shared_requests(personas):
+    draft = make_change(personas.project)
+    submitted = make_change(personas.project, status=Status.SUBMITTED)
+    visible = set(selectors.change_list(personas.carol, personas.project))
+    assert visible == {submitted}
+    with pytest.raises(Exception) as info:
+        selectors.change_for(personas.carol, personas.project, draft.number)
+    assert info.typename == "Http404"
+    assert selectors.change_for(personas.alice, personas.project, draft.number) == draft
+    with pytest.raises(Exception) as info:
+        selectors.change_for(personas.mallory, personas.project, submitted.number)
+    assert info.typename == "Http404"
+
+
+@pytest.mark.parametrize("who", ["vera", "mallory"])
+def test_viewers_and_outsiders_cannot_raise(personas, who):
+    with refused("project"):
+        services.change_create(
+            actor=getattr(personas, who), project=personas.project, title="X", reason="Y"
+        )
+    assert not ChangeRequest.objects.exists()
+
+
+def test_client_cannot_enter_the_assessment(personas):
+    with refused("effort_days"):
+        services.change_create(
+            actor=personas.carol, project=personas.project, title="X", reason="Y", effort_days=3
+        )
+    milestone = MilestoneFactory(project=personas.project)
+    with refused("schedule"):
+        services.change_create(
+            actor=personas.carol,
+            project=personas.project,
+            title="X",
+            reason="Y",
+            schedule=[{"milestone": milestone, "shift_days": 3}],
+        )
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": " ", "reason": "Y"}, "title"),
+        ({"title": "X", "reason": ""}, "reason"),
+        ({"title": "X", "reason": "Y", "type": "nonsense"}, "type"),
+        ({"title": "X", "reason": "Y", "cost": "100"}, "cost_currency"),
+        ({"title": "X", "reason": "Y", "cost": "100", "cost_currency": "euro"}, "cost_currency"),
+        ({"title": "X", "reason": "Y", "cost": "-5", "cost_currency": "EUR"}, "cost"),
+        ({"title": "X", "reason": "Y", "status": "approved"}, "status"),
+    ],
+)
+def test_bad_fields_are_refused(personas, fields, field):
+    with refused(field):
+        services.change_create(actor=personas.bob, project=personas.project, **fields)
+    assert not ChangeRequest.objects.exists()
+
+
+def _bad_line(personas, kind):
+    project = personas.project
+    if kind == "other project":
+        other = make_requirement(personas.other_project, actor=personas.mallory)
+        return [modify_line(other)]
+    requirement = confirmed_requirement(project)
+    if kind == "twice":
+        return [modify_line(requirement), modify_line(requirement, title="Other")]
+    if kind == "withdrawn":
+        withdrawn = make_requirement(project, status=RequirementStatus.WITHDRAWN)
+        return [{"action": "withdraw", "requirement": withdrawn}]
+    if kind == "unknown action":
+        return [{"action": "rename", "requirement": requirement}]
+    if kind == "no change":
+        return [{"action": "modify", "requirement": requirement, "proposed": {}}]
+    if kind == "same content":
+        return [
+            {
+                "action": "modify",
+                "requirement": requirement,
+                "proposed": {"title": requirement.title},
+            }
+        ]
+    if kind == "add without title":
+        return [{"action": "add", "proposed": {"description": "no title"}}]
+    if kind == "withdraw with content":
+        return [{"action": "withdraw", "requirement": requirement, "proposed": {"title": "x"}}]
+    if kind == "bad criterion":
+        return [modify_line(requirement, acceptance_criteria=[{"style": "gherkin", "given": "a"}])]
+    if kind == "unknown field":
+        return [modify_line(requirement, tags=["x"])]
+    if kind == "bad priority":
+        return [modify_line(requirement, priority="urgent")]
+    if kind == "modify without requirement":
+        return [{"action": "modify", "proposed": {"title": "x"}}]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "other project",
+        "twice",
+        "withdrawn",
+        "unknown action",
+        "no change",
+        "same content",
+        "add without title",
+        "withdraw with content",
+        "bad criterion",
+        "unknown field",
+        "bad priority",
+        "modify without requirement",
+    ],
+)
+def test_bad_redline_lines_are_refused_naming_items_and_the_line(personas, kind):
+    items = _bad_line(personas, kind)
+    with refused("items") as info:
+        services.change_create(
+            actor=personas.bob, project=personas.project, title="X", reason="Y", items=items
+        )
+    assert f"Line {len(items)}" in info.value.message
+    assert not ChangeRequest.objects.exists()
+    assert not ChangeItem.objects.exists()
+
+
+def test_client_cannot_name_a_requirement_not_shared_with_them(personas):
+    internal = make_requirement(personas.project)  # a draft: internal
+    with refused("items"):
+        services.change_create(
+            actor=personas.carol,
+            project=personas.project,
+            title="X",
+            reason="Y",
+            items=[{"action": "withdraw", "requirement": internal}],
+        )
+    assert not ChangeRequest.objects.exists()
+
+
+def test_schedule_and_risks_of_another_project_are_refused(personas):
+    other_milestone = MilestoneFactory(project=personas.other_project)
+    with refused("schedule"):
+        services.change_create(
+            actor=personas.bob,
+            project=personas.project,
+            title="X",
+            reason="Y",
+            schedule=[{"milestone": other_milestone, "shift_days": 2}],
+        )
+    milestone = MilestoneFactory(project=personas.project)
+    with refused("schedule"):
+        services.change_create(
+            actor=personas.bob,
+            project=personas.project,
+            title="X",
+            reason="Y",
+            schedule=[{"milestone": milestone, "shift_days": 99999}],
+        )
+    with refused("new_risks"):
+        services.change_create(
+            actor=personas.bob,
+            project=personas.project,
+            title="X",
+            reason="Y",
+            new_risks=[make_risk(personas.other_project)],
+        )
+    assert not ChangeRequest.objects.exists()
+    assert not ScheduleImpact.objects.exists()
+
+
+# Editing ----------------------------------------------------------------------------------------
+
+
+def test_material_edit_increments_revision_and_rehashes(personas):
+    change = make_change(personas.project)
+    old_hash = change.content_hash
+    change = services.change_update(
+        actor=personas.bob, change=change, data={"reason": "Finance and audit need it."}
+    )
+    assert change.revision == 2
+    assert change.content_hash != old_hash
+    assert change.content_hash == change_hash(change)
+    event = AuditEvent.objects.filter(action="change.updated").get()
+    assert event.before["revision"] == 1 and event.after["revision"] == 2
+
+
+def test_non_material_edit_keeps_revision(personas):
+    change = make_change(personas.project)
+    change = services.change_update(
+        actor=personas.bob, change=change, data={"source_reference": "Meeting 3 May"}
+    )
+    assert change.revision == 1
+    assert change.source_reference == "Meeting 3 May"
+    # An edit that changes nothing records nothing.
+    before = AuditEvent.objects.count()
+    services.change_update(actor=personas.bob, change=change, data={"title": change.title})
+    assert AuditEvent.objects.count() == before
+
+
+def test_edit_after_an_approval_voids_it_and_tells_the_approver(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    approval = services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    change.refresh_from_db()
+    services.change_update(
+        actor=personas.bob,
+        change=change,
+        data={"effort_days": "4"},
+        expected_version=change.version,
+    )
+    approval.refresh_from_db()
+    assert approval.voided_at is not None
+    assert "revision 1 → 2" in approval.void_reason
+    assert Notification.objects.filter(
+        recipient=personas.alice, kind="change.approval_voided"
+    ).exists()
+    event = AuditEvent.objects.filter(action="change.updated").latest("id")
+    assert event.after["voided_approvals"] == 1
+    # The voided decision no longer counts; alice may decide again.
+    change.refresh_from_db()
+    assert selectors.decision_options(personas.alice, change) == ApproverSlot.MANAGER
+    assert change.status == Status.AWAITING_APPROVAL
+
+
+def test_stale_edit_is_refused(personas):
+    change = make_change(personas.project)
+    before = _state(change)
+    with pytest.raises(StaleObjectError):
+        services.change_update(
+            actor=personas.bob,
+            change=change,
+            data={"title": "Another"},
+            expected_version=change.version - 1 if change.version > 1 else 99,
+        )
+    assert _state(change) == before
+
+
+def test_edit_of_a_decided_request_is_refused(personas):
+    change = make_change(personas.project, status=Status.APPROVED)
+    before = _state(change)
+    with refused("status"):
+        services.change_update(actor=personas.alice, change=change, data={"title": "Another"})
+    assert _state(change) == before
+
+
+def test_client_edits_own_request_only_before_assessment(personas):
+    change = services.change_create(
+        actor=personas.carol, project=personas.project, title="Dark mode", reason="Night."
+    )
+    services.change_update(actor=personas.carol, change=change, data={"background": "Eyes."})
+    services.change_transition(actor=personas.carol, change=change, transition="submit")
+    services.change_transition(actor=personas.bob, change=change, transition="assess")
+    change.refresh_from_db()
+    before = _state(change)
+    with refused("change"):
+        services.change_update(actor=personas.carol, change=change, data={"title": "Other"})
+    with refused("change"):
+        services.change_update(actor=personas.dave, change=change, data={"title": "Other"})
+    assert _state(change) == before
+
+
+def test_edit_with_a_bad_line_changes_nothing(personas):
+    change = make_change(personas.project)
+    before = _state(change)
+    other = make_requirement(personas.other_project, actor=personas.mallory)
+    with refused("items"):
+        services.change_update(
+            actor=personas.bob, change=change, data={"title": "New"}, items=[modify_line(other)]
+        )
+    assert _state(change) == before
+
+
+# Workflow ---------------------------------------------------------------------------------------
+
+
+def test_submit_shares_a_team_draft_and_request_approval_sets_due_and_notifies(personas):
+    change = make_change(personas.project)
+    services.change_transition(actor=personas.bob, change=change, transition="submit")
+    change.refresh_from_db()
+    assert change.visibility == Visibility.SHARED and change.submitted_at
+    services.change_transition(actor=personas.bob, change=change, transition="assess")
+    services.change_transition(
+        actor=personas.alice, change=change, transition="request_approval", comment="Please."
+    )
+    change.refresh_from_db()
+    assert change.status == Status.AWAITING_APPROVAL
+    assert change.approval_due is not None
+    assert Notification.objects.filter(
+        recipient=personas.dave, kind="change.approval_requested"
+    ).exists()
+    # carol has no signing authority; bob raised it (no self-approval): neither is asked.
+    assert not Notification.objects.filter(
+        recipient__in=[personas.carol, personas.bob], kind="change.approval_requested"
+    ).exists()
+    assert AuditEvent.objects.filter(action="change.request_approval").exists()
+
+
+def test_request_approval_is_sent_by_email(personas, django_capture_on_commit_callbacks):
+    change = make_change(personas.project, status=Status.UNDER_ASSESSMENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_transition(
+            actor=personas.alice, change=change, transition="request_approval"
+        )
+    mail = OutgoingEmail.objects.get(to="dave@example.com", subject__contains=change.key)
+    assert change.key in mail.subject
+    assert change.key in mail.body
+
+
+def test_transition_refusals_name_the_field_and_change_nothing(personas):
+    change = make_change(personas.project, status=Status.SUBMITTED)
+    before = _state(change)
+    with refused("transition"):
+        services.change_transition(actor=personas.bob, change=change, transition="nonsense")
+    with refused("transition"):  # wrong state
+        services.change_transition(actor=personas.alice, change=change, transition="close")
+    with refused("transition"):  # a member cannot request approval
+        services.change_transition(actor=personas.carol, change=change, transition="assess")
+    with refused("transition"):  # applying has its own service
+        services.change_transition(actor=personas.alice, change=change, transition="implement")
+    assert _state(change) == before
+
+
+def test_request_approval_refused_when_policy_cannot_be_met(personas):
+    # The manager raised it and may not approve her own request: no one else manages ACME.
+    change = make_change(personas.project, status=Status.UNDER_ASSESSMENT, actor=personas.alice)
+    before = _state(change)
+    with refused("transition") as info:
+        services.change_transition(
+            actor=personas.alice, change=change, transition="request_approval"
+        )
+    assert "Project manager" in info.value.message
+    assert _state(change) == before
+
+
+# Decisions --------------------------------------------------------------------------------------
+
+
+def test_pm_and_client_approver_approve(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    policy = selectors.policy_for(personas.project)
+    assert selectors.pending_slots(change, policy) == [("manager", 1, 0), ("client", 1, 0)]
+    assert selectors.decision_options(personas.alice, change) == "manager"
+    assert selectors.decision_options(personas.dave, change) == "client"
+    assert selectors.decision_options(personas.carol, change) is None
+    first = services.change_decide(
+        actor=personas.dave,
+        change=change,
+        decision=Decision.APPROVED,
+        comment="Fine by us.",
+        expected_hash=change.content_hash,
+    )
+    assert first.slot == "client" and first.content_hash == change.content_hash
+    assert first.revision == 1
+    change.refresh_from_db()
+    assert change.status == Status.AWAITING_APPROVAL
+    services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    change.refresh_from_db()
+    assert change.status == Status.APPROVED
+    assert change.decided_at is not None
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="change.").values_list("action", flat=True)
+    )
+    assert actions.count("change.approved_by") == 2
+    assert "change.approved" in actions
+    assert Notification.objects.filter(recipient=personas.bob, kind="change.approved").exists()
+    assert Notification.objects.filter(recipient=personas.dave, kind="change.approved").exists()
+    # carol has no signing authority and did not raise it: the outcome is not hers to hear.
+    assert not Notification.objects.filter(recipient=personas.carol).exists()
+
+
+def test_one_rejection_rejects(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    services.change_decide(
+        actor=personas.dave,
+        change=change,
+        decision=Decision.REJECTED,
+        comment="Not now.",
+        expected_hash=change.content_hash,
+    )
+    change.refresh_from_db()
+    assert change.status == Status.REJECTED
+    assert AuditEvent.objects.filter(action="change.rejected").exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "decision", "comment", "hash_", "field"),
+    [
+        ("carol", "approved", "", "ok", "decision"),  # no signing authority
+        ("bob", "approved", "", "ok", "decision"),  # requester, team member
+        ("vera", "approved", "", "ok", "decision"),
+        ("mallory", "approved", "", "ok", "decision"),
+        ("dave", "maybe", "", "ok", "decision"),
+        ("dave", "approved", "", "stale", "expected_hash"),
+        ("dave", "approved", "", "", "expected_hash"),
+        ("dave", "rejected", "  ", "ok", "comment"),
+    ],
+)
+def test_decision_refusals(personas, who, decision, comment, hash_, field):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    before = _state(change)
+    with refused(field):
+        services.change_decide(
+            actor=getattr(personas, who),
+            change=change,
+            decision=decision,
+            comment=comment,
+            expected_hash=change.content_hash if hash_ == "ok" else ("0" * 64 if hash_ else ""),
+        )
+    assert _state(change) == before
+    assert not ChangeApproval.objects.exists()
+
+
+def test_self_approval_refused_unless_the_policy_allows(personas):
+    MembershipFactory(
+        project=personas.project,
+        user=UserFactory(email="erin@example.com"),
+        role=Role.CLIENT,
+        can_approve=True,
+    )
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL, actor=personas.dave)
+    with refused("decision") as info:
+        services.change_decide(
+            actor=personas.dave,
+            change=change,
+            decision=Decision.APPROVED,
+            expected_hash=change.content_hash,
+        )
+    assert "raised yourself" in info.value.message
+    assert not ChangeApproval.objects.exists()
+    services.policy_update(
+        actor=personas.alice, project=personas.project, data={"allow_self_approval": True}
+    )
+    services.change_decide(
+        actor=personas.dave,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    assert ChangeApproval.objects.filter(approver=personas.dave, slot="client").exists()
+
+
+def test_second_decision_by_the_same_person_is_refused(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    with refused("decision"):
+        services.change_decide(
+            actor=personas.alice,
+            change=change,
+            decision=Decision.REJECTED,
+            comment="Changed my mind",
+            expected_hash=change.content_hash,
+        )
+    assert ChangeApproval.objects.count() == 1
+    change.refresh_from_db()
+    assert change.status == Status.AWAITING_APPROVAL
+
+
+def test_decision_outside_awaiting_approval_is_refused(personas):
+    change = make_change(personas.project, status=Status.UNDER_ASSESSMENT)
+    with refused("decision"):
+        services.change_decide(
+            actor=personas.alice,
+            change=change,
+            decision=Decision.APPROVED,
+            expected_hash=change.content_hash,
+        )
+    assert not ChangeApproval.objects.exists()
+
+
+def test_board_policy_counts_board_members(personas):
+    services.policy_update(
+        actor=personas.alice,
+        project=personas.project,
+        data={"require_manager": False, "client_approvals": 0, "board_approvals": 2},
+        board=[personas.alice, personas.vera, personas.dave],
+    )
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    for person in (personas.vera, personas.dave):
+        change.refresh_from_db()
+        services.change_decide(
+            actor=person,
+            change=change,
+            decision=Decision.APPROVED,
+            expected_hash=change.content_hash,
+        )
+    change.refresh_from_db()
+    assert change.status == Status.APPROVED
+    assert set(change.approvals.values_list("slot", flat=True)) == {"board"}
+
+
+def test_policy_refusals(personas):
+    with refused("policy"):
+        services.policy_update(actor=personas.bob, project=personas.project, data={})
+    with refused("board_approvals"):
+        services.policy_update(
+            actor=personas.alice, project=personas.project, data={"board_approvals": 2}, board=[]
+        )
+    with refused("board"):
+        services.policy_update(
+            actor=personas.alice,
+            project=personas.project,
+            data={"board_approvals": 1},
+            board=[personas.mallory],
+        )
+    with refused("require_manager"):
+        services.policy_update(
+            actor=personas.alice,
+            project=personas.project,
+            data={"require_manager": False, "client_approvals": 0},
+        )
+    with refused("decision_days"):
+        services.policy_update(
+            actor=personas.alice, project=personas.project, data={"decision_days": 0}
+        )
+    from accord.changes.models import ApprovalPolicy
+
+    assert not ApprovalPolicy.objects.exists()
+    policy = services.policy_update(
+        actor=personas.alice, project=personas.project, data={"decision_days": 3}
+    )
+    with pytest.raises(StaleObjectError):
+        services.policy_update(
+            actor=personas.alice,
+            project=personas.project,
+            data={"decision_days": 4},
+            expected_version=policy.version + 1,
+        )
+    policy.refresh_from_db()
+    assert policy.decision_days == 3
+    assert AuditEvent.objects.filter(action="change.policy_updated").count() == 1
