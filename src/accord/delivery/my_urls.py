@@ -1,7 +1,11 @@
 """The person's own work across projects, mounted at /my-work/ outside the project space."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accord.delivery.views import my_work
 
 app_name = "my_work"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", my_work.index, name="index"),
+]
