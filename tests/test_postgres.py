@@ -193,3 +193,94 @@ def test_sqlite_concurrent_milestones_get_distinct_numbers() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_concurrent_audit_appends_keep_the_chain_verifiable() -> None:
     check_concurrent_audit_appends_keep_the_chain()
+
+
+def check_concurrent_change_decisions_and_apply_once() -> None:
+    """Change control under a crowd: approvers deciding at the same instant (each of them twice,
+    as with a double click) leave one live decision per person and one outcome; managers and
+    retries applying at the same instant apply the change exactly once."""
+    from accord.changes import services as changes
+    from accord.changes.choices import Status as ChangeStatus
+    from accord.changes.models import ChangeApproval, ChangeRequest
+    from accord.changes.tests.factories import make_change, modify_line
+    from accord.requirements.models import Baseline, RequirementVersion
+
+    people = THREADS // 2
+    project = ProjectFactory(key="CHG")
+    managers = [MembershipFactory(project=project, role=Role.MANAGER).user for _ in range(THREADS)]
+    MembershipFactory(project=project, role=Role.MEMBER)
+    approvers = [
+        MembershipFactory(project=project, role=Role.CLIENT, can_approve=True).user
+        for _ in range(people)
+    ]
+    changes.policy_update(
+        actor=managers[0],
+        project=project,
+        data={"require_manager": False, "client_approvals": people},
+    )
+    requirement = make_requirement(project, status=Status.CONFIRMED, approver=approvers[0])
+    change = make_change(
+        project, status=ChangeStatus.AWAITING_APPROVAL, items=[modify_line(requirement)]
+    )
+    refusals: list[str] = []
+
+    def decide(index: int) -> None:
+        try:
+            changes.change_decide(
+                actor=approvers[index % people],
+                change=change,
+                decision="approved",
+                expected_hash=change.content_hash,
+            )
+        except ApplicationError as exc:
+            refusals.append(exc.message)
+
+    run_concurrently(decide)
+
+    live = ChangeApproval.objects.filter(change_request=change, voided_at__isnull=True)
+    assert live.count() == people
+    assert sorted(live.values_list("approver_id", flat=True)) == sorted(a.pk for a in approvers)
+    assert len(refusals) == THREADS - people, refusals
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.APPROVED
+    assert AuditEvent.objects.filter(action="change.approved").count() == 1
+
+    versions_before = RequirementVersion.objects.filter(requirement=requirement).count()
+    applied: list[int] = []
+    apply_refusals: list[str] = []
+
+    def apply(index: int) -> None:
+        copy = ChangeRequest.objects.get(pk=change.pk)  # each loads it as a page would
+        try:
+            changes.change_apply(actor=managers[index], change=copy)
+            applied.append(index)
+        except ApplicationError as exc:
+            apply_refusals.append(exc.message)
+
+    run_concurrently(apply)
+
+    assert len(applied) == 1, (applied, apply_refusals)
+    assert len(apply_refusals) == THREADS - 1
+    assert all("approved change request" in m for m in apply_refusals), apply_refusals
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.IMPLEMENTED
+    assert RequirementVersion.objects.filter(requirement=requirement).count() == (
+        versions_before + 1
+    )
+    assert ClientDecision.objects.filter(change_request=change).count() == 1
+    assert Baseline.objects.filter(project=project).count() == 1
+    assert AuditEvent.objects.filter(action="change.applied").count() == 1
+    assert list(verify_audit_chains()) == []
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_concurrent_change_decisions_and_apply_once() -> None:
+    assert connection.vendor == "postgresql"
+    check_concurrent_change_decisions_and_apply_once()
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_concurrent_change_decisions_and_apply_once() -> None:
+    check_concurrent_change_decisions_and_apply_once()

@@ -14,11 +14,14 @@ from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest, Sch
 from accord.changes.tests.factories import confirmed_requirement, make_change, modify_line
 from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError, StaleObjectError
+from accord.core.integrity import run_checks
 from accord.core.models import AuditEvent
 from accord.notifications.models import Notification, OutgoingEmail
 from accord.projects.choices import Role
 from accord.projects.tests.factories import MembershipFactory, MilestoneFactory
+from accord.requirements import services as requirement_services
 from accord.requirements.choices import Status as RequirementStatus
+from accord.requirements.models import Baseline, ClientDecision, Requirement, RequirementVersion
 from accord.requirements.tests.factories import make_requirement
 from accord.risks.tests.factories import make_risk
 
@@ -663,3 +666,191 @@ def test_policy_refusals(personas):
     policy.refresh_from_db()
     assert policy.decision_days == 3
     assert AuditEvent.objects.filter(action="change.policy_updated").count() == 1
+
+
+# Applying ---------------------------------------------------------------------------------------
+
+
+def _approved_change_with_three_lines(personas):
+    project = personas.project
+    changed = confirmed_requirement(project, title="Export the report as PDF")
+    accepted = make_requirement(project, status=RequirementStatus.ACCEPTED, title="Sign in")
+    dropped = confirmed_requirement(project, title="Fax the report")
+    untouched = confirmed_requirement(project, title="Print the report")
+    old_baseline = requirement_services.baseline_create(
+        actor=personas.alice, project=project, name="Contract"
+    )
+    items = [
+        modify_line(
+            changed,
+            acceptance_criteria=[
+                {"style": "free", "text": "The PDF matches the on-screen report."},
+                {"style": "gherkin", "given": "a month", "when": "I export", "then": "a CSV"},
+            ],
+        ),
+        modify_line(accepted, priority="must"),
+        {"action": "withdraw", "requirement": dropped, "note": "Nobody faxes."},
+        {"action": "add", "proposed": {"title": "Export as CSV", "description": "For finance."}},
+    ]
+    change = make_change(project, status=Status.APPROVED, items=items)
+    return change, changed, accepted, dropped, untouched, old_baseline
+
+
+def test_apply_writes_versions_confirmations_baseline_exactly_the_change(personas):
+    change, changed, accepted, dropped, untouched, old_baseline = _approved_change_with_three_lines(
+        personas
+    )
+    changed_criterion = changed.criteria.get(position=1)
+    requirement_services.criterion_verify(
+        actor=personas.bob, criterion=changed_criterion, verified=True
+    )
+    change = services.change_apply(
+        actor=personas.alice, change=change, baseline_name="Contract + CR1"
+    )
+    assert change.status == Status.IMPLEMENTED
+    assert change.implemented_by == personas.alice and change.implemented_at
+    items = list(change.items.order_by("position"))
+    for requirement in (changed, accepted, dropped):
+        requirement.refresh_from_db()
+    # modify: a new version with the proposed content, confirmed by the change.
+    assert changed.current_version.number == 2
+    assert changed.current_version.content == items[0].proposed
+    assert changed.current_version.note == f"Changed by {change.key}"
+    assert changed.confirmed_version_id == changed.current_version_id
+    assert changed.status == RequirementStatus.CONFIRMED
+    assert not changed.changed_since_confirmation
+    # An unchanged criterion keeps its verification.
+    assert changed.criteria.get(position=1).verified
+    assert changed.criteria.count() == 2
+    # An accepted requirement is confirmed again: work must follow the new wording.
+    assert accepted.status == RequirementStatus.CONFIRMED
+    assert accepted.current_version.content["priority"] == "must"
+    assert dropped.status == RequirementStatus.WITHDRAWN
+    added = items[3].result_requirement
+    assert added.status == RequirementStatus.CONFIRMED and added.is_shared
+    assert added.source == "change_request" and added.source_reference == change.key
+    assert added.current_version.number == 1 and added.current_version.client_visible
+    assert items[0].result_version == changed.current_version
+    assert items[2].result_requirement == dropped and items[2].result_version is None
+    # Each new version carries a confirmation naming the change and the client approver.
+    confirmations = ClientDecision.objects.filter(change_request=change)
+    assert confirmations.count() == 3
+    for decision in confirmations:
+        assert decision.decided_by == personas.dave
+        assert decision.content_hash == decision.version.content_hash
+        assert decision.decided_at == change.decided_at
+        assert decision.comment == f"Approved in {change.key}"
+    # The new baseline differs from the old one by exactly the change.
+    new_baseline = change.baseline
+    assert new_baseline.name == "Contract + CR1"
+    old = {i.requirement_id: i.version_id for i in old_baseline.items.all()}
+    new = {i.requirement_id: i.version_id for i in new_baseline.items.all()}
+    assert set(old) - set(new) == {dropped.pk}
+    assert set(new) - set(old) == {added.pk}
+    moved = {rid for rid in set(old) & set(new) if old[rid] != new[rid]}
+    assert moved == {changed.pk, accepted.pk}
+    assert new[untouched.pk] == old[untouched.pk]
+    # And everything verifies.
+    results = {r.name: r for r in run_checks()}
+    assert results["changes"].ok, results["changes"].problems
+    assert results["requirements"].ok, results["requirements"].problems
+    assert results["audit"].ok, results["audit"].problems
+    assert AuditEvent.objects.filter(action="change.applied").count() == 1
+    assert AuditEvent.objects.filter(action="requirement.change_applied").count() == 3
+
+
+def test_apply_without_baseline(personas):
+    change = make_change(personas.project, status=Status.IN_IMPLEMENTATION)
+    change = services.change_apply(actor=personas.alice, change=change, record_baseline=False)
+    assert change.status == Status.IMPLEMENTED and change.baseline is None
+    assert not Baseline.objects.filter(project=personas.project).exists()
+
+
+def _apply_state(change):
+    change.refresh_from_db()
+    return (
+        change.status,
+        change.version,
+        RequirementVersion.objects.count(),
+        ClientDecision.objects.count(),
+        Baseline.objects.count(),
+        Requirement.objects.count(),
+        list(Requirement.objects.order_by("pk").values_list("status", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Status.AWAITING_APPROVAL, Status.REJECTED, Status.DRAFT, Status.WITHDRAWN],
+)
+def test_apply_of_a_request_not_approved_is_refused(personas, status):
+    change = make_change(personas.project, status=status)
+    before = _apply_state(change)
+    with refused("status") as info:
+        services.change_apply(actor=personas.alice, change=change)
+    assert "Only an approved change request can be applied" in info.value.message
+    assert _apply_state(change) == before
+
+
+def test_second_apply_is_refused_and_applies_nothing(personas):
+    change = make_change(personas.project, status=Status.APPROVED)
+    stale_copy = ChangeRequest.objects.get(pk=change.pk)
+    services.change_apply(actor=personas.alice, change=change)
+    before = _apply_state(change)
+    with refused("status"):
+        services.change_apply(actor=personas.alice, change=stale_copy)
+    assert _apply_state(change) == before
+
+
+def test_apply_by_someone_else_than_the_manager_is_refused(personas):
+    change = make_change(personas.project, status=Status.APPROVED)
+    before = _apply_state(change)
+    for person in (personas.bob, personas.dave, personas.mallory):
+        with refused("status"):
+            services.change_apply(actor=person, change=change)
+    assert _apply_state(change) == before
+
+
+def test_apply_refused_when_a_requirement_moved_on(personas):
+    requirement = confirmed_requirement(personas.project)
+    other = confirmed_requirement(personas.project, title="Another")
+    change = make_change(
+        personas.project,
+        status=Status.APPROVED,
+        items=[modify_line(other), modify_line(requirement)],
+    )
+    requirement_services.requirement_update(
+        actor=personas.bob, requirement=requirement, data={"title": "Renamed meanwhile"}
+    )
+    before = _apply_state(change)
+    with refused("items") as info:
+        services.change_apply(actor=personas.alice, change=change)
+    assert requirement.key in info.value.message
+    assert _apply_state(change) == before
+
+
+def test_stale_apply_is_refused(personas):
+    change = make_change(personas.project, status=Status.APPROVED)
+    before = _apply_state(change)
+    with pytest.raises(StaleObjectError):
+        services.change_apply(
+            actor=personas.alice, change=change, expected_version=change.version + 5
+        )
+    assert _apply_state(change) == before
+
+
+def test_verify_finds_a_tampered_request_and_a_stale_approval(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    assert {r.name: r for r in run_checks(["changes"])}["changes"].ok
+    ChangeRequest.objects.filter(pk=change.pk).update(reason="Quietly changed")
+    problems = run_checks(["changes"])[0].problems
+    assert any("does not match its hash" in p for p in problems)
+    ChangeRequest.objects.filter(pk=change.pk).update(reason=change.reason, content_hash="f" * 64)
+    problems = run_checks(["changes"])[0].problems
+    assert any("live decision" in p for p in problems)
