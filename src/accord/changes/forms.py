@@ -157,7 +157,7 @@ class ItemForm(forms.Form):
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
         return not any(
-            (data.get(name) or "").strip()
+            str(data.get(name) or "").strip()
             for name in ("requirement", "title", "background", "description", "criteria", "note")
         )
 
