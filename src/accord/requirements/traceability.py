@@ -4,7 +4,8 @@ A row is a requirement with its acceptance-criteria count, whether its current c
 confirmed, and its links grouped by kind. Coverage gaps are named conditions in `GAPS`; the
 page filters by them and counts each one. Tasks, change requests, documents and test evidence
 join as later issues add those relations: each adds a column source in `attach_links`' manner
-and a gap in `GAPS` (e.g. "no task"), and the page picks them up.
+and a gap in `GAPS`, and the page picks them up. Tasks are there: each row counts its linked
+tasks and the done ones, and "no tasks" is a gap.
 
 Cost bound: the counts are one aggregate query, a page of rows one query (counts as
 correlated subqueries evaluated for that page only, unless sorted by them), and the links of
@@ -45,6 +46,27 @@ def _unconfirmed() -> Q:
     return Q(confirmed_version__isnull=True) | Q(changed_since_confirmation=True)
 
 
+# Delivery: the tasks linked to a requirement (a requirement without one is a coverage gap).
+def _tasks_of() -> QuerySet:
+    from accord.delivery.models import Task
+
+    return Task.requirements.through.objects.filter(requirement=OuterRef("pk"))
+
+
+def _has_tasks() -> Exists:
+    return Exists(_tasks_of())
+
+
+def _task_count(*, done: bool = False) -> Coalesce:
+    links = _tasks_of()
+    if done:
+        from accord.delivery.choices import TaskStatus
+
+        links = links.filter(task__status=TaskStatus.DONE)
+    counts = links.order_by().values("requirement").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 @dataclass(frozen=True)
 class Gap:
     """A coverage gap: a name for the URL, a label, and the condition a requirement meets."""
@@ -60,6 +82,7 @@ GAPS: dict[str, Gap] = {
         Gap("no_criteria", _("No acceptance criteria"), lambda: ~_has_criteria()),
         Gap("unconfirmed", _("Not confirmed by the client"), _unconfirmed),
         Gap("no_links", _("No links"), lambda: ~_has_links()),
+        Gap("no_tasks", _("No tasks"), lambda: ~_has_tasks()),
     )
 }
 
@@ -130,7 +153,11 @@ def matrix_rows(scope: QuerySet, *, gap: str = "", sort: str = "") -> QuerySet:
             "confirmed_version",
             "confirmed_version__number",
         )
-        .annotate(criteria_count=_criteria_count())
+        .annotate(
+            criteria_count=_criteria_count(),
+            task_count=_task_count(),
+            task_done_count=_task_count(done=True),
+        )
         .order_by(*SORTS.get(sort, SORTS["number"]))
     )
 

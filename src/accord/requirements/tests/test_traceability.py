@@ -49,7 +49,10 @@ class TraceabilitySelectorTests(TraceabilityTestCase):
     def test_the_gaps_are_counted_over_active_requirements(self) -> None:
         scope = matrix.matrix_scope(user=self.alice, project=self.project)
         counts = matrix.gap_counts(scope)
-        self.assertEqual(counts, {"total": 3, "no_criteria": 1, "unconfirmed": 1, "no_links": 1})
+        self.assertEqual(
+            counts,
+            {"total": 3, "no_criteria": 1, "unconfirmed": 1, "no_links": 1, "no_tasks": 3},
+        )
 
     def test_a_changed_confirmed_requirement_counts_as_unconfirmed(self) -> None:
         services.requirement_update(
@@ -100,8 +103,8 @@ class TraceabilityViewTests(TraceabilityTestCase):
             self.assertContains(r, '<div class="stat">3</div>', html=False)
             self.assertContains(r, "No acceptance criteria")
             self.assertContains(r, "Not confirmed by the client")
-            # The tasks column says plainly there is nothing to show yet.
-            self.assertContains(r, "—")
+            # No task is linked yet: every row shows the gap in the tasks column.
+            self.assertContains(r, '<span class="badge badge-bad">No tasks</span>', count=3)
 
     def test_the_links_column_names_the_linked_requirement(self) -> None:
         self.client.force_login(self.alice)

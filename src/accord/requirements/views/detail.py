@@ -340,8 +340,16 @@ def _detail_page(
         mention_handles=handles,
         edit_url=reverse("requirements:edit", kwargs={"key": key, "number": number}),
         requirement_list_url=reverse("requirements:list", kwargs={"key": key}),
+        task_progress=_task_progress(requirement) if internal else None,
     )
     return render(request, "requirements/detail.html", context, status=status)
+
+
+def _task_progress(requirement: Requirement) -> Any:
+    """Delivery: how many of the requirement's tasks are done (the team's view; one query)."""
+    from accord.delivery.progress import requirement_progress
+
+    return requirement_progress([requirement])[requirement.pk]
 
 
 def _chooses_visibility(user: Any, requirement: Requirement) -> bool:

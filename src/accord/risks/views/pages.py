@@ -501,7 +501,10 @@ def _detail_page(
         review.level_label = labels["level"][review.level]
         review.status_label = labels["status"].get(review.status, review.status)
 
-    actions = list(risk.actions.select_related("owner").order_by("done_at", "due_date", "id"))
+    # With each action's task (delivery), for the team's "make a task" / link to it.
+    actions = list(
+        risk.actions.select_related("owner", "task").order_by("done_at", "due_date", "id")
+    )
     if can_edit:
         complete_url = _address_maker("risks:action-complete", key=key, number=number, pk=_SLOT)
         delete_url = _address_maker("risks:action-delete", key=key, number=number, pk=_SLOT)

@@ -143,8 +143,40 @@ def problem_detail(request: HttpRequest, key: str, number: int) -> HttpResponse:
         history_more=history_more,
         history_limit=HISTORY_LIMIT,
         problem_list_url=reverse("risks:problems", kwargs={"key": project.key}),
+        problem_tasks=_problem_tasks(project, problem) if context["can_view_internal"] else None,
     )
     return render(request, "risks/problem_detail.html", context)
+
+
+# The linked tasks shown on a problem's page; tasks are internal, so for the team only.
+PROBLEM_TASK_LIMIT = 50
+
+
+def _problem_tasks(project: Project, problem: Problem) -> list[Any]:
+    """Delivery: the tasks that work on the problem, open first (one query)."""
+    from django.db.models import F
+
+    from accord.delivery.choices import TaskStatus
+
+    tasks = list(
+        problem.tasks.select_related("assignee")
+        .only(
+            "id",
+            "project_id",
+            "number",
+            "title",
+            "status",
+            "due_date",
+            "assignee__full_name",
+            "assignee__email",
+        )
+        .order_by(F("done_at").asc(nulls_first=True), "due_date", "number")[:PROBLEM_TASK_LIMIT]
+    )
+    labels = dict(TaskStatus.choices)
+    for task in tasks:
+        task.project = project
+        task.status_label = labels.get(task.status, task.status)
+    return tasks
 
 
 # Create and edit -----------------------------------------------------------------------------
