@@ -102,7 +102,7 @@ TABLE: dict[str, list[Rule]] = {
     "delivery:list": [
         Rule(get=TASK_READ, kwargs=_acme),
         Rule(variant="filtered", get=TASK_READ, kwargs=_acme,
-             query="?q=INTERNAL-SECRET&status=open&assignee=me&overdue=on&sort=-due"
+             query="?q=INTERNAL-SECRET&status=open&assignee=me&overdue=on&sort=-due_date"
                    "&requirement=R1&type=feature&priority=normal&milestone=none"),
     ],
     "delivery:board": [

@@ -2,6 +2,8 @@
 
 The list filters by status, assignee, milestone, type, priority, linked requirement, overdue
 and text, and sorts; the board uses the assignee, milestone and type filters of the same set.
+Each filter hands its value to `selectors.filter_tasks`, so the pages and the API agree on
+what a filter means.
 """
 
 from __future__ import annotations
@@ -9,111 +11,63 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accord.delivery.choices import OPEN_TASK_STATES, TaskPriority, TaskStatus, TaskType
+from accord.delivery import selectors
+from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
 from accord.delivery.models import Task
-from accord.risks.filters import parse_number
+from accord.delivery.selectors import ME, NONE, OPEN
 
-# Status filter value: any state but done.
-OPEN = "open"
-# Assignee and milestone filter value: none set.
-NONE = "none"
-# Assignee filter value: the signed-in user.
-ME = "me"
-# Priority, highest first, for sorting.
-PRIORITY_RANK = {
-    TaskPriority.URGENT: 0,
-    TaskPriority.HIGH: 1,
-    TaskPriority.NORMAL: 2,
-    TaskPriority.LOW: 3,
-}
-
-
-class TaskOrdering(django_filters.OrderingFilter):
-    """Orders by the chosen column, then by number so that pages never overlap; tasks without
-    a due date or estimate come last."""
-
-    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        ordering = [self.get_ordering_value(p) for p in value or [] if p]
-        if not ordering:
-            return qs.order_by("-number")
-        first = ordering[0]
-        descending = first.startswith("-")
-        name = first.lstrip("-")
-        if name == "number":
-            return qs.order_by(first)
-        if name in ("due_date", "estimate_hours"):
-            column = F(name)
-            order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-            return qs.order_by(order, "-number")
-        if name == "priority":
-            # urgent < high < normal < low in the stored words' order would be alphabetical;
-            # the rank puts urgent first.
-            from django.db.models import Case, IntegerField, Value, When
-
-            rank = Case(
-                *(When(priority=key, then=Value(value)) for key, value in PRIORITY_RANK.items()),
-                output_field=IntegerField(),
-            )
-            qs = qs.alias(priority_rank=rank)
-            return qs.order_by("-priority_rank" if descending else "priority_rank", "-number")
-        return qs.order_by(first, "-number")
+# The sort menu: values as `selectors.sort_tasks` takes them.
+SORTS = (
+    ("-number", _("Newest first")),
+    ("number", _("Oldest first")),
+    ("title", _("Title")),
+    ("-title", _("Title (Z–A)")),
+    ("due_date", _("Due date (soonest first)")),
+    ("-due_date", _("Due date (latest first)")),
+    ("priority", _("Priority (highest first)")),
+    ("-priority", _("Priority (lowest first)")),
+    ("status", _("Status (board order)")),
+    ("estimate_hours", _("Estimate (smallest first)")),
+    ("-estimate_hours", _("Estimate (largest first)")),
+    ("-updated_at", _("Recently changed")),
+    ("updated_at", _("Least recently changed")),
+)
 
 
 class TaskFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(method="by_selector", label=_("Search"))
     status = django_filters.ChoiceFilter(
         choices=[(OPEN, _("Open (not done)")), *TaskStatus.choices],
-        method="filter_status",
+        method="by_selector",
         label=_("Status"),
         empty_label=_("All statuses"),
     )
     assignee = django_filters.ChoiceFilter(
-        choices=(), method="filter_assignee", label=_("Assignee"), empty_label=_("Anyone")
+        choices=(), method="by_selector", label=_("Assignee"), empty_label=_("Anyone")
     )
     milestone = django_filters.ChoiceFilter(
-        choices=(), method="filter_milestone", label=_("Milestone"), empty_label=_("Any milestone")
+        choices=(), method="by_selector", label=_("Milestone"), empty_label=_("Any milestone")
     )
     type = django_filters.ChoiceFilter(
-        choices=TaskType.choices, label=_("Type"), empty_label=_("All types")
+        choices=TaskType.choices, method="by_selector", label=_("Type"), empty_label=_("All types")
     )
     priority = django_filters.ChoiceFilter(
-        choices=TaskPriority.choices, label=_("Priority"), empty_label=_("Any priority")
+        choices=TaskPriority.choices,
+        method="by_selector",
+        label=_("Priority"),
+        empty_label=_("Any priority"),
     )
-    requirement = django_filters.CharFilter(method="filter_requirement", label=_("Requirement"))
+    requirement = django_filters.CharFilter(method="by_selector", label=_("Requirement"))
     overdue = django_filters.BooleanFilter(
-        method="filter_overdue",
+        method="by_selector",
         label=_("Overdue only"),
         widget=django_filters.widgets.forms.CheckboxInput,
     )
-    sort = TaskOrdering(
-        fields=(
-            ("number", "key"),
-            ("title", "title"),
-            ("due_date", "due"),
-            ("priority", "priority"),
-            ("estimate_hours", "estimate"),
-            ("updated_at", "updated"),
-        ),
-        field_labels={
-            "-key": _("Newest first"),
-            "number": _("Oldest first"),
-            "title": _("Title"),
-            "-title": _("Title (Z–A)"),
-            "due_date": _("Due date (soonest first)"),
-            "-due": _("Due date (latest first)"),
-            "priority": _("Priority (highest first)"),
-            "-priority": _("Priority (lowest first)"),
-            "estimate_hours": _("Estimate (smallest first)"),
-            "-estimate": _("Estimate (largest first)"),
-            "updated_at": _("Least recently changed"),
-            "-updated": _("Recently changed"),
-        },
-        label=_("Sort by"),
-        empty_label=None,
+    sort = django_filters.ChoiceFilter(
+        choices=SORTS, method="by_sort", label=_("Sort by"), empty_label=None
     )
 
     FILTER_NAMES = ("q", "status", "assignee", "milestone", "type", "priority", "requirement",
@@ -140,7 +94,7 @@ class TaskFilter(django_filters.FilterSet):
         milestone_choices = [(NONE, _("No milestone")), *milestones]
         self.filters["milestone"].extra["choices"] = milestone_choices
         self.form.fields["milestone"].choices = [("", _("Any milestone")), *milestone_choices]
-        self.form.fields["sort"].initial = "-key"
+        self.form.fields["sort"].initial = "-number"
         self.form.fields["q"].widget.input_type = "search"
         self.form.fields["q"].widget.attrs["placeholder"] = _("Title, text or number")
         self.form.fields["requirement"].widget.attrs["placeholder"] = "R12"
@@ -155,42 +109,11 @@ class TaskFilter(django_filters.FilterSet):
         data = self.data or {}
         return {name: data.get(name, "") for name in self.BOARD_FILTERS if data.get(name)}
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
+    def by_selector(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        """Every filter means what `selectors.filter_tasks` says, as in the API."""
+        if value in (None, "", False):
             return queryset
-        condition = Q(title__icontains=value) | Q(description__icontains=value)
-        number = parse_number(value, "T")
-        if number is not None:
-            condition |= Q(number=number)
-        return queryset.filter(condition)
+        return selectors.filter_tasks(queryset, self.user, {name: value})
 
-    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == OPEN:
-            return queryset.filter(status__in=OPEN_TASK_STATES)
-        return queryset.filter(status=value) if value else queryset
-
-    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == NONE:
-            return queryset.filter(assignee__isnull=True)
-        if value == ME:
-            return queryset.filter(assignee_id=self.user.pk)
-        return queryset.filter(assignee_id=value) if value else queryset
-
-    def filter_milestone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == NONE:
-            return queryset.filter(milestone__isnull=True)
-        return queryset.filter(milestone_id=value) if value else queryset
-
-    def filter_requirement(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if not value.strip():
-            return queryset
-        number = parse_number(value, "R")
-        if number is None:
-            return queryset.none()
-        return queryset.filter(requirements__number=number)
-
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if not value:
-            return queryset
-        return queryset.filter(status__in=OPEN_TASK_STATES, due_date__lt=timezone.localdate())
+    def by_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return selectors.sort_tasks(queryset, value)

@@ -21,6 +21,7 @@ from accord.core.models import AuditEvent
 from accord.core.testing import BaseTestCase
 from accord.delivery import services
 from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
+from accord.delivery.filters import SORTS
 from accord.delivery.models import ChecklistItem, Task, TimeEntry
 from accord.delivery.tests.factories import log_time, make_task
 from accord.projects import services as project_services
@@ -137,6 +138,9 @@ class TaskListTests(TaskPagesBase):
         self.assertEqual(second, [tasks[1].key, tasks[0].key])
         by_title = keys_in(self.client.get(self.url("list") + "?sort=title"))
         self.assertEqual(by_title[0], tasks[0].key)
+        for value, _label in SORTS:
+            self.assertEqual(len(keys_in(self.client.get(self.url("list") + f"?sort={value}"))),
+                             25, value)  # fmt: skip
 
     def test_query_count_does_not_grow_with_the_tasks(self) -> None:
         make_task(self.project, assignee=self.bob, milestone=self.milestone)
