@@ -83,6 +83,12 @@ class BoardPageTests(BoardBase):
             self.assertIn(expected, todo, query)
             self.assertNotIn("Other", todo, query)
 
+    def test_empty_board_says_what_to_do(self) -> None:
+        self.client.force_login(self.bob)
+        response = self.client.get(self.url("board"))
+        self.assertContains(response, "The board is empty")
+        self.assertContains(response, self.url("create"))
+
     def test_clients_get_404(self) -> None:
         make_task(self.project, title="INTERNAL-SECRET-task")
         self.client.force_login(self.carol)

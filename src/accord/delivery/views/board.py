@@ -80,12 +80,14 @@ def _columns(request: HttpRequest, project: Project, task_filter: TaskFilter) ->
 
 def _board_context(request: HttpRequest, project: Project, data: Any) -> dict[str, Any]:
     task_filter = _board_filter(request, project, data)
+    columns = _columns(request, project, task_filter)
     context = context_for(request, project)
     context.update(
         filter=task_filter,
         filtered=bool(task_filter.board_values()),
         board_filters=task_filter.board_values(),
-        columns=_columns(request, project, task_filter),
+        columns=columns,
+        board_empty=not any(column.total for column in columns),
     )
     return context
 
