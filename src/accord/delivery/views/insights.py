@@ -74,6 +74,7 @@ class Tick:
     x: float
     y: float
     label: str
+    anchor: str = "middle"
 
 
 @dataclass
@@ -163,7 +164,9 @@ def burnup_chart(
     count = min(span, 5)
     for n in range(count + 1):
         day = start + dt.timedelta(days=round(span * n / count))
-        x_ticks.append(Tick(x_of(day), CHART_HEIGHT - 10, _date_label(day)))
+        # The first and last labels align inwards, so they stay inside the picture.
+        anchor = "start" if n == 0 else "end" if n == count else "middle"
+        x_ticks.append(Tick(x_of(day), CHART_HEIGHT - 10, _date_label(day), anchor))
     y_ticks = [Tick(CHART_LEFT - 6, y_of(v), str(v)) for v in range(0, y_max + 1, step)]
     chart = BurnupChart(
         width=CHART_WIDTH,
