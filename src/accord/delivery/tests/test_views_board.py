@@ -192,6 +192,24 @@ class MoveTests(BoardBase):
         )
         self.assertRedirects(response, self.url("board"), fetch_redirect_response=False)
 
+    def test_the_task_page_offers_the_allowed_moves_and_refuses_a_stale_one(self) -> None:
+        task = make_task(self.project, status=TaskStatus.DONE)
+        self.client.force_login(self.bob)
+        detail = self.url("detail", task.number)
+        html = self.client.get(detail).content.decode()
+        select = re.search(r'<select name="status" id="move-status">(.*?)</select>', html, re.S)
+        assert select is not None
+        self.assertEqual(re.findall(r'value="(\w+)"', select.group(1)), ["todo", "in_progress"])
+        stale = task.version
+        services.task_update(actor=self.alice, task=task, data={"priority": "high"})
+        response = self.client.post(
+            self.url("move", task.number), {"status": "todo", "version": stale, "next": detail}
+        )
+        self.assertRedirects(response, detail, fetch_redirect_response=False)
+        self.assertTrue(any("Someone else changed" in m for m in messages_of(response)))
+        task.refresh_from_db()
+        self.assertEqual(task.status, TaskStatus.DONE)
+
     def test_viewer_cannot_move(self) -> None:
         task = make_task(self.project)
         self.client.force_login(self.vera)
