@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.accounts.services import user_create
+from accord.changes.models import ChangeRequest
 from accord.core.choices import Visibility
+from accord.core.demo_changes import build_changes, change_sets
+from accord.core.demo_delivery import build_delivery, delivery_sets
+from accord.delivery.models import Task, TimeEntry
 from accord.projects import services as projects
 from accord.projects.choices import MilestoneStatus, ProjectStatus, Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
@@ -2098,10 +2102,22 @@ class DemoReport:
     risks: list[str] = field(default_factory=list)
     # Projects whose problems were loaded.
     problems: list[str] = field(default_factory=list)
+    # Projects whose tasks (board, time, WIP limits) were loaded.
+    tasks: list[str] = field(default_factory=list)
+    # Projects whose change requests were loaded.
+    changes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.users or self.projects or self.requirements or self.risks or self.problems)
+        return bool(
+            self.users
+            or self.projects
+            or self.requirements
+            or self.risks
+            or self.problems
+            or self.tasks
+            or self.changes
+        )
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -2158,7 +2174,8 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
     report = DemoReport()
     users = _ensure_users(report)
     requirement_sets = _requirement_sets()
-    for spec in _projects(today or timezone.localdate()):
+    today = today or timezone.localdate()
+    for spec in _projects(today):
         key = spec.fields["key"]
         project = Project.objects.filter(key=key).first()
         if project is None:
@@ -2177,7 +2194,22 @@ def demo_load(*, today: dt.date | None = None) -> DemoReport:
         if managed and not Problem.objects.filter(project=project).exists():
             _build_problems(project, _problem_sets()[key], users)
             report.problems.append(key)
+        titles = _requirement_titles(requirement_sets[key])
+        if managed and not Task.objects.filter(project=project).exists():
+            build_delivery(project, delivery_sets()[key], users, titles, today=today)
+            report.tasks.append(key)
+        if managed and not ChangeRequest.objects.filter(project=project).exists():
+            build_changes(project, change_sets()[key], users, titles)
+            report.changes.append(key)
     return report
+
+
+def _requirement_titles(spec: DemoRequirementSet) -> dict[str, str]:
+    """Each demo requirement's ref and its title as it stands after the demo's edits."""
+    return {
+        item.ref: (item.edit or {}).get("data", {}).get("title", item.title)
+        for item in spec.requirements
+    }
 
 
 def demo_summary() -> dict[str, int]:
@@ -2197,4 +2229,7 @@ def demo_summary() -> dict[str, int]:
         "risk_reviews": RiskReview.objects.filter(risk__project__key__in=keys).count(),
         "response_actions": ResponseAction.objects.filter(risk__project__key__in=keys).count(),
         "problems": Problem.objects.filter(project__key__in=keys).count(),
+        "tasks": Task.objects.filter(project__key__in=keys).count(),
+        "time_entries": TimeEntry.objects.filter(task__project__key__in=keys).count(),
+        "change_requests": ChangeRequest.objects.filter(project__key__in=keys).count(),
     }

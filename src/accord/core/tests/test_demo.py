@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from accord.accounts.models import User
+from accord.changes.choices import Status as ChangeStatus
+from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest
 from accord.core.audit import verify_audit_chains
 from accord.core.choices import Visibility
 from accord.core.demo import (
@@ -23,6 +25,7 @@ from accord.core.demo import (
 )
 from accord.core.integrity import run_checks
 from accord.core.models import AuditEvent
+from accord.delivery.models import ChecklistItem, Task, TimeEntry, WipLimit
 from accord.notifications.models import Notification
 from accord.projects.choices import InvitationStatus, MilestoneStatus, Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
@@ -70,6 +73,13 @@ def counts() -> dict[str, int]:
             Comment,
             RequirementLink,
             Notification,
+            Task,
+            TimeEntry,
+            ChecklistItem,
+            WipLimit,
+            ChangeRequest,
+            ChangeItem,
+            ChangeApproval,
         ]
     }
 
@@ -145,6 +155,8 @@ def test_running_it_twice_changes_nothing() -> None:
     assert first.changed
     assert first.projects == ["HZYB", "ACME"]
     assert first.requirements == ["HZYB", "ACME"]
+    assert first.tasks == ["HZYB", "ACME"]
+    assert first.changes == ["HZYB", "ACME"]
     assert not second.changed
     assert counts() == before
 
@@ -288,7 +300,7 @@ def test_the_client_loop_is_played_through_to_a_baseline_and_a_later_change(
         assert decision.content_hash == decision.version.content_hash
 
     # A baseline froze the confirmed versions; one requirement was changed afterwards.
-    baseline = Baseline.objects.get(project=project)
+    baseline = Baseline.objects.get(project=project, number=1)
     changed = Requirement.objects.get(project=project, changed_since_confirmation=True)
     assert changed.status == Status.CONFIRMED
     assert changed.current_version.number == 2
@@ -357,7 +369,10 @@ def test_every_integrity_check_passes_after_loading() -> None:
     assert {r.name for r in results} >= {"audit", "requirements"}
     assert all(r.ok for r in results), [r.problems for r in results]
     requirements = next(r for r in results if r.name == "requirements")
-    assert "2 baseline(s)" in requirements.summary
+    # The pilot baselines, and one more per project recorded when a change was applied.
+    assert "4 baseline(s)" in requirements.summary
+    changes = next(r for r in results if r.name == "changes")
+    assert "14 change request(s)" in changes.summary
 
 
 def test_a_demo_project_loaded_before_requirements_gets_them_once() -> None:
@@ -423,3 +438,195 @@ def test_each_project_has_a_risk_register_with_history() -> None:
         RiskReview.objects.count(),
         ResponseAction.objects.count(),
     ) == before
+
+
+# Delivery -------------------------------------------------------------------------------------
+
+# (project, the person the workload shows overloaded, an agreed requirement without a task)
+BOARDS = [
+    ("HZYB", "wang.wei@demo.accord", "医院日对账"),
+    ("ACME", None, "99.5% availability in business hours"),
+]
+
+
+def test_each_project_has_a_board_traced_to_its_requirements() -> None:
+    from accord.delivery.progress import burnup, milestone_progress
+    from accord.delivery.workload import workload
+    from accord.requirements.choices import AGREED_STATES
+
+    demo_load()
+    for key, overloaded, gap in BOARDS:
+        project = Project.objects.get(key=key)
+        tasks = Task.objects.filter(project=project)
+        # Planned by the team (the change applied later adds its own tasks, unassigned).
+        planned = tasks.filter(change_requests__isnull=True)
+        assert 10 <= planned.count() <= 16
+        assert not planned.filter(assignee=None).exists()
+        assert not planned.filter(milestone=None).exists()
+        # Every column of the board holds work; the blocked task says why.
+        assert set(tasks.values_list("status", flat=True)) == {
+            "todo",
+            "in_progress",
+            "in_review",
+            "blocked",
+            "done",
+        }
+        assert tasks.get(status="blocked").blocked_reason
+        assert not tasks.filter(status="done", done_at=None).exists()
+        # Traced to requirements; some agreed requirements have no task (coverage gaps).
+        assert not tasks.filter(requirements__isnull=True, response_action__isnull=True).exists()
+        agreed = Requirement.objects.filter(project=project, status__in=AGREED_STATES)
+        gaps = agreed.filter(tasks__isnull=True)
+        assert gaps.filter(title=gap).exists()
+        assert agreed.filter(tasks__isnull=False).distinct().count() > gaps.count()
+        # Checklists partly ticked, time logged by several people over the last weeks.
+        items = ChecklistItem.objects.filter(task__project=project)
+        assert items.filter(done=True).exists()
+        assert items.filter(done=False).exists()
+        entries = TimeEntry.objects.filter(task__project=project)
+        assert entries.values("user").distinct().count() >= 2
+        assert entries.filter(date__lte=dt.date.today() - dt.timedelta(days=7)).exists()
+        for task in tasks:
+            assert task.spent_hours == sum((e.hours for e in task.time_entries.all()), 0)
+        # WIP limits on the board; ACME's "in progress" column is over its limit.
+        limits = dict(WipLimit.objects.filter(project=project).values_list("status", "limit"))
+        assert set(limits) == {"in_progress", "in_review"}
+        if key == "ACME":
+            assert tasks.filter(status="in_progress").count() > limits["in_progress"]
+        # A task made from a risk's response action.
+        from_action = tasks.get(response_action__isnull=False)
+        assert from_action.response_action.risk.project == project
+        assert from_action.title == from_action.response_action.description
+        # Progress and the burn-up come from the tasks and their audit history.
+        milestones = list(Milestone.objects.filter(project=project))
+        progress = milestone_progress(milestones)
+        assert (
+            sum(p.done for p in progress.values())
+            == tasks.filter(status="done", milestone__isnull=False).count()
+        )
+        busiest = max(milestones, key=lambda m: progress[m.pk].total if m.pk in progress else 0)
+        points = burnup(busiest).points
+        assert points[-1].scope == tasks.filter(milestone=busiest).count()
+        assert 0 < points[-1].done < points[-1].scope
+        assert AuditEvent.objects.filter(project=project, action="task.moved").count() >= 10
+        assert AuditEvent.objects.filter(project=project, action="time.logged").exists()
+        # The workload shows the overloaded person against their lowered capacity.
+        if overloaded:
+            load = workload(project)
+            assert [p.user.email for p in load.overloaded] == [overloaded]
+            person = load.overloaded[0]
+            assert person.capacity == 32
+            assert max(w.hours for w in person.weeks) > 32
+    # The Chinese board speaks the project's language and works on a recorded problem.
+    titles = " ".join(Task.objects.filter(project__key="HZYB").values_list("title", flat=True))
+    for word in ["联调", "冲正", "报文", "压测"]:
+        assert word in titles
+    blocked = Task.objects.get(project__key="HZYB", status="blocked")
+    assert "测试环境" in blocked.blocked_reason
+    assert blocked.problems.get().title == "省医保测试环境停机三天，联调中断"
+
+
+# Change requests ------------------------------------------------------------------------------
+
+# (project, client approver, client member without signing authority)
+CHANGE_PROJECTS = [
+    ("HZYB", "zhao.lei@hz-medical.demo", "sun.li@hz-medical.demo"),
+    ("ACME", "sarah.miller@acme-logistics.demo", "james.wong@acme-logistics.demo"),
+]
+
+
+def test_each_project_has_change_requests_in_every_kind_of_state() -> None:
+    from accord.changes import selectors as change_selectors
+    from accord.changes.hashing import change_hash
+    from accord.delivery import selectors as delivery_selectors
+
+    demo_load()
+    for key, approver, client_member in CHANGE_PROJECTS:
+        project = Project.objects.get(key=key)
+        crs = ChangeRequest.objects.filter(project=project)
+        assert crs.count() == 7
+        by_status: dict[str, list[ChangeRequest]] = {}
+        for change in crs:
+            by_status.setdefault(change.status, []).append(change)
+            assert change.content_hash == change_hash(change)
+            assert change.items.exists()
+        assert set(by_status) == {
+            ChangeStatus.DRAFT,
+            ChangeStatus.SUBMITTED,
+            ChangeStatus.UNDER_ASSESSMENT,
+            ChangeStatus.AWAITING_APPROVAL,
+            ChangeStatus.IMPLEMENTED,
+            ChangeStatus.REJECTED,
+        }
+        # The team's draft is internal; everything else is shared with the client.
+        (draft,) = by_status[ChangeStatus.DRAFT]
+        assert draft.visibility == Visibility.INTERNAL
+        assert Membership.objects.get(project=project, user=draft.requested_by).role == "member"
+        assert set(crs.exclude(pk=draft.pk).values_list("visibility", flat=True)) == {"shared"}
+        # Raised and submitted by the client approver; clients without authority raise too.
+        (submitted,) = by_status[ChangeStatus.SUBMITTED]
+        assert submitted.requested_by.email == approver
+        assert submitted.submitted_at is not None
+        assert crs.filter(requested_by__email=client_member).exists()
+        # Under assessment: effort, cost, schedule shift and a new risk, on requirements with
+        # tasks (the impact's work to change).
+        (assessing,) = by_status[ChangeStatus.UNDER_ASSESSMENT]
+        assert assessing.effort_days and assessing.cost and assessing.cost_currency
+        assert assessing.schedule_impacts.filter(shift_days__gt=0).exists()
+        assert assessing.new_risks.exists()
+        assert assessing.items.filter(requirement__tasks__isnull=False).exists()
+        # Awaiting approval: one with the PM's live approval on the current hash and the
+        # client's decision pending; one whose client approval a later edit voided.
+        awaiting = by_status[ChangeStatus.AWAITING_APPROVAL]
+        assert len(awaiting) == 2
+        pm_approved = next(c for c in awaiting if c.approvals.filter(voided_at=None).exists())
+        live = pm_approved.approvals.get()
+        assert live.approver.email == PM.email
+        assert live.decision == "approved"
+        assert (live.content_hash, live.revision) == (
+            pm_approved.content_hash,
+            pm_approved.revision,
+        )
+        voided_change = next(c for c in awaiting if c is not pm_approved)
+        voided = voided_change.approvals.get()
+        assert voided.approver.email == approver
+        assert voided.voided_at is not None
+        assert "edited after this decision" in voided.void_reason
+        assert voided.revision == voided_change.revision - 1
+        assert voided.content_hash != voided_change.content_hash
+        # Rejected, with the reason on record.
+        (rejected,) = by_status[ChangeStatus.REJECTED]
+        assert rejected.approvals.get(decision="rejected", voided_at=None).comment
+        # Applied: a new version confirmed by the change, a new requirement, tasks for the
+        # work, and a new baseline that holds them.
+        (applied,) = by_status[ChangeStatus.IMPLEMENTED]
+        assert applied.approvals.filter(voided_at=None, decision="approved").count() == 2
+        modified = applied.items.get(action="modify")
+        version = modified.result_version
+        assert version.number == modified.base_version.number + 1
+        assert version.requirement.confirmed_version == version
+        confirmation = ClientDecision.objects.get(version=version, change_request=applied)
+        assert confirmation.decision == "confirmed"
+        assert confirmation.decided_by.email == approver
+        assert confirmation.content_hash == version.content_hash
+        added = applied.items.get(action="add").result_requirement
+        assert added.source_reference == applied.key
+        assert added.status == Status.CONFIRMED
+        assert applied.tasks.count() == 2
+        frozen = BaselineItem.objects.filter(baseline=applied.baseline)
+        assert frozen.filter(version=version).exists()
+        assert frozen.filter(requirement=added).exists()
+        actions = set(AuditEvent.objects.filter(project=project).values_list("action", flat=True))
+        assert {
+            "change.created",
+            "change.updated",
+            "change.approved_by",
+            "change.rejected_by",
+            "change.applied",
+        } <= actions
+        # Clients see the shared requests and no task.
+        client = User.objects.get(email=client_member)
+        visible = change_selectors.change_list(client, project)
+        assert visible.count() == 6
+        assert not visible.filter(status=ChangeStatus.DRAFT).exists()
+        assert not delivery_selectors.task_list(client, project).exists()
