@@ -54,6 +54,21 @@ def _no_entry(world: Any) -> dict[str, Any]:
     return {**_task(world), "id": UNKNOWN_NUMBER}
 
 
+def _risk_action(name: str) -> Any:
+    def kwargs(world: Any) -> dict[str, Any]:
+        return {
+            "project_key": "ACME",
+            "number": world.risks[name].number,
+            "id": world.risks[f"{name}_action"].pk,
+        }
+
+    return kwargs
+
+
+def _no_risk_action(world: Any) -> dict[str, Any]:
+    return {"project_key": "ACME", "number": UNKNOWN_NUMBER, "id": UNKNOWN_NUMBER}
+
+
 TABLE: dict[str, list[Rule]] = {
     "api:project-task-list": [
         Rule(get=TASK_READ, kwargs=_project, writes=("POST",), writers=TEAM),
@@ -95,6 +110,14 @@ TABLE: dict[str, list[Rule]] = {
     ],
     "api:project-wip-limits": [
         Rule(get=TASK_READ, kwargs=_project, writes=("PUT",), writers=MANAGER)
+    ],
+    # A response action becomes a task: a task route, so clients get 404 even for the action
+    # of a shared risk.
+    "api:risk-action-task": [
+        Rule(variant="shared", get=API_POST_ONLY_INTERNAL, kwargs=_risk_action("shared"),
+             unknown=_no_risk_action, writes=("POST",), writers=TEAM),
+        Rule(variant="internal", get=API_POST_ONLY_INTERNAL, kwargs=_risk_action("internal"),
+             unknown=_no_risk_action, writes=("POST",), writers=TEAM),
     ],
     "api:my-work": [
         Rule(get=API_SIGNED_IN),

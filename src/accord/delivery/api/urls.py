@@ -6,6 +6,7 @@ from accord.delivery.api import insights_urls
 from accord.delivery.api.views import (
     ChecklistViewSet,
     MyWorkView,
+    ResponseActionTaskView,
     TaskViewSet,
     TimeEntryViewSet,
     WipLimitsView,
@@ -22,6 +23,12 @@ urlpatterns: list = [
     # The WIP limits are one object per project: GET and PUT on the address itself.
     re_path(rf"^{PROJECT}/wip-limits/$", WipLimitsView.as_view(), name="project-wip-limits"),
     re_path(r"^my-work/$", MyWorkView.as_view(), name="my-work"),
+    # A risk's response action becomes a task: POST only, answering the new task.
+    re_path(
+        rf"^{PROJECT}/risks/(?P<number>[0-9]+)/actions/(?P<id>[0-9]+)/task/$",
+        ResponseActionTaskView.as_view(),
+        name="risk-action-task",
+    ),
     # workload and milestone progress (api/insights_urls.py)
     *insights_urls.urlpatterns,
 ]

@@ -60,6 +60,7 @@ from accord.delivery.choices import MOVES, TaskPriority, TaskStatus, TaskType
 from accord.delivery.models import ChecklistItem, Task, TimeEntry
 from accord.projects.models import Milestone, Project
 from accord.requirements.models import Requirement
+from accord.risks import selectors as risk_selectors
 from accord.risks.models import Problem
 
 NUMBER = "[0-9]+"
@@ -124,6 +125,15 @@ def _by_numbers(project: Project, model: type, numbers: list[int], field: str) -
             field=field,
         )
     return found
+
+
+def _with_details(task: Task) -> Task:
+    """The task with its links and checklist read once each, for TaskDetailSerializer."""
+    task.requirement_rows = list(task.requirements.select_related("project"))
+    task.change_request_rows = list(task.change_requests.select_related("project"))
+    task.problem_rows = list(task.problems.select_related("project"))
+    task.checklist_rows = list(selectors.checklist_of(task))
+    return task
 
 
 LINKS = (
@@ -238,11 +248,7 @@ class TaskViewSet(mixins.ListModelMixin, TasksViewSet):
 
     def detail_output(self, task: Task, code: int = status.HTTP_200_OK) -> Response:
         """The task as it is now, read again through the selectors, with links and checklist."""
-        fresh = selectors.task_for(self.request.user, self.project, task.number)
-        fresh.requirement_rows = list(fresh.requirements.select_related("project"))
-        fresh.change_request_rows = list(fresh.change_requests.select_related("project"))
-        fresh.problem_rows = list(fresh.problems.select_related("project"))
-        fresh.checklist_rows = list(selectors.checklist_of(fresh))
+        fresh = _with_details(selectors.task_for(self.request.user, self.project, task.number))
         return self.output(fresh, TaskDetailSerializer, status=code)
 
     def _links(self, data: dict[str, Any]) -> dict[str, list[Any] | None]:
@@ -486,6 +492,41 @@ class TimeEntryViewSet(mixins.ListModelMixin, TaskChildViewSet):
             )
         services.time_entry_delete(actor=request.user, entry=entry)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Risk response actions -----------------------------------------------------------------------
+
+RISK_NUMBER = OpenApiParameter(
+    "number",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="The risk's number: 5 for ACME-K5.",
+)
+
+
+@extend_schema(parameters=[PROJECT_KEY, RISK_NUMBER, ITEM_ID])
+class ResponseActionTaskView(ApiViewMixin, ProjectScopedMixin, generics.GenericAPIView):
+    """Turn a risk's response action into a task (one task per action): the action's text as
+    the title, its owner as the assignee when they may hold tasks, its due date. The team
+    only; for clients, as every task route, 404."""
+
+    permission_classes = PERMISSIONS
+    serializer_class = TaskDetailSerializer
+    read_policy = None
+    write_policy = staticmethod(policies.can_edit_tasks)
+
+    @extend_schema(request=None, responses={201: TaskDetailSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        risk = risk_selectors.risk_get(request.user, self.project, int(kwargs["number"]))
+        response_action = risk_selectors.action_get(risk, int(kwargs["id"]))
+        task = services.task_from_response_action(actor=request.user, action=response_action)
+        fresh = _with_details(selectors.task_for(request.user, self.project, task.number))
+        context = {**self.get_serializer_context(), "project": self.project}
+        return Response(
+            TaskDetailSerializer(fresh, context=context).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(fresh)},
+        )
 
 
 # WIP limits ----------------------------------------------------------------------------------

@@ -295,6 +295,27 @@ def test_time_entries_over_the_api(personas, world):
     assert task.spent_hours == Decimal("1.25")
 
 
+# Risk response actions -----------------------------------------------------------------------
+
+
+def test_a_response_action_becomes_a_task_once(personas):
+    from accord.risks.tests.factories import make_action, make_risk
+
+    risk = make_risk(personas.project, visibility="shared")
+    action = make_action(risk, description="Ask the client for test data", owner=personas.bob)
+    url = f"{BASE}/risks/{risk.number}/actions/{action.pk}/task/"
+    assert api(personas.carol).post(url).status_code == 404
+    assert api(personas.vera).post(url).status_code == 403
+    response = api(personas.alice).post(url)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["title"] == "Ask the client for test data"
+    assert body["assignee"]["id"] == personas.bob.pk and body["response_action"] == action.pk
+    again = api(personas.alice).post(url)
+    assert again.status_code == 400 and again.json()["field"] == "response_action"
+    assert Task.objects.count() == 1
+
+
 # WIP limits and my work ----------------------------------------------------------------------
 
 
