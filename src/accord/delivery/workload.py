@@ -5,7 +5,7 @@ A task's remaining work (estimate minus time spent, never below zero) is spread 
 the working days (Monday to Friday) from its start date (or today, whichever is later) to its
 due date. Work without a due date, and work already overdue, lands in the current week: it is
 due now. Capacity is a person's across all projects, so the load counts their tasks in every
-project; the project's own share is shown beside it.
+project that is not closed; the project's own share is shown beside it.
 
 Cost bound: three queries (the team, their capacities, their open estimated tasks) whatever the
 number of tasks or projects.
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accord.delivery.choices import DEFAULT_CAPACITY_HOURS, OPEN_TASK_STATES
 from accord.delivery.models import Capacity, Task
-from accord.projects.choices import EDITOR_ROLES
+from accord.projects.choices import EDITOR_ROLES, ProjectStatus
 from accord.projects.models import Membership, Project
 
 WEEKS = 8  # the current week and the next seven
@@ -164,6 +164,8 @@ def workload(project: Project, *, today: dt.date | None = None, weeks: int = WEE
     tasks = (
         Task.objects.filter(assignee_id__in=ids, status__in=OPEN_TASK_STATES)
         .filter(Q(estimate_hours__isnull=True) | Q(estimate_hours__gt=0))
+        # A closed project's leftover tasks are not work anyone is going to do.
+        .exclude(project__status=ProjectStatus.CLOSED)
         .order_by()
         .values_list(
             "assignee_id", "project_id", "estimate_hours", "spent_hours", "start_date", "due_date"

@@ -15,7 +15,7 @@ from accord.delivery import services
 from accord.delivery.choices import TaskStatus
 from accord.delivery.models import Task, TimeEntry
 from accord.delivery.workload import spread, week_start, working_days, workload
-from accord.projects.choices import Role
+from accord.projects.choices import ProjectStatus, Role
 from accord.projects.tests.factories import MembershipFactory
 
 # A Wednesday; its week starts on Monday 2 March 2026.
@@ -135,6 +135,20 @@ class WorkloadTests(BaseTestCase):
         self.assertEqual(bob.weeks[0].hours, Decimal(45))
         self.assertEqual(bob.weeks[0].project_hours, Decimal(30))
         self.assertTrue(bob.weeks[0].overloaded)
+
+    def test_a_closed_projects_leftover_tasks_are_not_load(self) -> None:
+        MembershipFactory(project=self.other_project, user=self.bob, role=Role.MEMBER)
+        self.task(
+            project=self.other_project,
+            actor=self.mallory,
+            assignee=self.bob,
+            estimate_hours=Decimal("15"),
+        )
+        type(self.other_project).objects.filter(pk=self.other_project.pk).update(
+            status=ProjectStatus.CLOSED
+        )
+        bob = next(p for p in workload(self.project, today=TODAY).people if p.user == self.bob)
+        self.assertEqual(bob.weeks[0].hours, Decimal(0))
 
     def test_its_query_count_does_not_grow_with_the_tasks(self) -> None:
         self.task(assignee=self.bob, estimate_hours=Decimal("3"))

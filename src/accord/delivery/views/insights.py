@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -190,8 +191,6 @@ def burnup_chart(
 
 
 def _date_label(day: dt.date) -> str:
-    from django.utils.formats import date_format
-
     return date_format(day, "SHORT_DATE_FORMAT")
 
 
