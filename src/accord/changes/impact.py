@@ -118,7 +118,7 @@ def change_impact(change: ChangeRequest, user: Any) -> Impact:
         d.version_id: d
         for d in ClientDecision.objects.filter(
             version_id__in=confirmed_ids, decision=Decision.CONFIRMED
-        ).select_related("decided_by")
+        ).select_related("decided_by", "version")
     }
     tasks_by_requirement: dict[int, list[Any]] = {}
     for link in _task_links(requirement_ids) if requirement_ids else []:
