@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from bench.datagen import RISK_SHOWCASE_TITLE, SHOWCASE_TITLES, Dataset
+from bench.datagen import (
+    RISK_SHOWCASE_TITLE,
+    SHOWCASE_TITLES,
+    TASK_SHOWCASE_TITLE,
+    Dataset,
+)
 
 ANONYMOUS, SESSION, TOKEN = "anonymous", "session", "token"
 
@@ -188,6 +193,119 @@ SCENARIOS: list[Scenario] = [
         auth=TOKEN,
         budget=DETAIL,
         expect=lambda d: '"probability":5,"impact":5,"score":25,"level":"critical"',
+    ),
+    # The big project's tasks (50,000 in the full run): the board (each column shows its first
+    # tasks and a count), the list filtered by status and assignee and sorted (25 rows), a task,
+    # the API list (100 rows), the workload of the team, and a milestone holding 2% of the
+    # tasks with its burn-up replayed from their audit history.
+    Scenario(
+        name="task board",
+        path=lambda d: reverse("delivery:board", kwargs={"key": d.big_project_key}),
+        auth=SESSION,
+        budget=LIST,
+        expect=lambda d: f"{d.big_project_key}-T",
+    ),
+    Scenario(
+        name="task list (25-row page, filtered and sorted)",
+        path=lambda d: (
+            reverse("delivery:list", kwargs={"key": d.big_project_key})
+            + f"?status=in_progress&assignee={d.task_assignee_id}&sort=-updated_at"
+        ),
+        auth=SESSION,
+        budget=LIST,
+        expect=lambda d: f"{d.big_project_key}-T",
+    ),
+    Scenario(
+        name="task detail (requirements, checklist, time entries)",
+        path=lambda d: reverse(
+            "delivery:detail", kwargs={"key": d.big_project_key, "number": d.task_number}
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: TASK_SHOWCASE_TITLE,
+    ),
+    Scenario(
+        name="API task list (100 rows)",
+        path=lambda d: (
+            f"/api/v1/projects/{d.big_project_key}/tasks/"
+            "?status=in_progress&status=in_review&ordering=-updated_at&page_size=100"
+        ),
+        auth=TOKEN,
+        budget=LIST,
+        expect=lambda d: f'"key":"{d.big_project_key}-T',
+    ),
+    Scenario(
+        name="task workload",
+        path=lambda d: reverse("delivery:workload", kwargs={"key": d.big_project_key}),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: 'class="workload-chart"',
+    ),
+    Scenario(
+        name="task milestone progress (burn-up)",
+        path=lambda d: reverse(
+            "delivery:milestone-progress",
+            kwargs={"key": d.big_project_key, "number": d.task_milestone_number},
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: 'class="burnup-chart"',
+    ),
+    Scenario(
+        name="API task workload",
+        path=lambda d: f"/api/v1/projects/{d.big_project_key}/workload/",
+        auth=TOKEN,
+        budget=DETAIL,
+        expect=lambda d: '"weeks"',
+    ),
+    Scenario(
+        name="API task milestone progress (burn-up)",
+        path=lambda d: (
+            f"/api/v1/projects/{d.big_project_key}/milestones/{d.task_milestone_number}/progress/"
+        ),
+        auth=TOKEN,
+        budget=DETAIL,
+        expect=lambda d: '"burnup"',
+    ),
+    # The big project's change log (2,000 requests in the full run): open requests, recently
+    # changed first (25 rows); the request awaiting approval with its redline and impact (five
+    # requirements with their tasks and milestones, schedule shifts, decisions); the API list
+    # (100 rows) and impact.
+    Scenario(
+        name="change log (25-row page, filtered and sorted)",
+        path=lambda d: (
+            reverse("changes:list", kwargs={"key": d.big_project_key}) + "?state=open&sort=-updated"
+        ),
+        auth=SESSION,
+        budget=LIST,
+        expect=lambda d: f"{d.big_project_key}-CR",
+    ),
+    Scenario(
+        name="change request detail (redline and impact)",
+        path=lambda d: reverse(
+            "changes:detail", kwargs={"key": d.big_project_key, "number": d.change_number}
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        expect=lambda d: 'class="change-impact"',
+    ),
+    Scenario(
+        name="API change request list (100 rows)",
+        path=lambda d: (
+            f"/api/v1/projects/{d.big_project_key}/changes/"
+            "?status=awaiting_approval&status=under_assessment&ordering=-updated_at"
+            "&page_size=100"
+        ),
+        auth=TOKEN,
+        budget=LIST,
+        expect=lambda d: f'"key":"{d.big_project_key}-CR',
+    ),
+    Scenario(
+        name="API change request impact",
+        path=lambda d: f"/api/v1/projects/{d.big_project_key}/changes/{d.change_number}/impact/",
+        auth=TOKEN,
+        budget=DETAIL,
+        expect=lambda d: f'"{d.big_project_key}-R',
     ),
     # Writes last, so the pages above are measured on the generated data alone.
     Scenario(
