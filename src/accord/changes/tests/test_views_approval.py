@@ -177,3 +177,33 @@ def test_only_the_manager_applies(client, personas):
     assert client.post(_url("apply", change)).status_code == 403
     change.refresh_from_db()
     assert change.status == Status.APPROVED
+
+
+def test_applying_can_create_a_task_per_changed_requirement(client, personas):
+    from accord.delivery.models import Task
+
+    change = make_change(personas.project, status=Status.APPROVED)
+    requirement = change.items.get().requirement
+    client.force_login(personas.alice)
+    page = client.get(_url("apply", change)).content.decode()
+    assert 'name="create_tasks"' in page
+    response = client.post(
+        _url("apply", change), {"create_tasks": "on", "version": str(change.version)}
+    )
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert list(task.requirements.all()) == [requirement]
+    assert list(task.change_requests.all()) == [change]
+    change.refresh_from_db()
+    assert change.status == Status.IMPLEMENTED and change.baseline is None
+
+
+def test_pages_render_in_chinese(client, personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    personas.dave.language = "zh-hans"
+    personas.dave.save(update_fields=["language"])
+    client.force_login(personas.dave)
+    for name in ("detail", "decide"):
+        assert client.get(_url(name, change)).status_code == 200
+    assert client.get(reverse("changes:list", kwargs={"key": "ACME"})).status_code == 200
+    assert client.get(reverse("changes:create", kwargs={"key": "ACME"})).status_code == 200
