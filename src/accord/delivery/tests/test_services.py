@@ -507,3 +507,15 @@ def test_role_constant_is_what_assignment_allows():
 
     assert can_be_assigned(Role.MEMBER) and can_be_assigned(Role.MANAGER)
     assert not can_be_assigned(Role.VIEWER) and not can_be_assigned(Role.CLIENT)
+
+
+def test_no_task_record_reaches_a_client(personas):
+    task = make_task(personas.project, assignee=personas.bob, checklist=["Design"])
+    services.task_move(actor=personas.bob, task=task, status=TaskStatus.IN_PROGRESS)
+    log_time(task, actor=personas.bob)
+    services.wip_limits_set(actor=personas.alice, project=personas.project, limits={"todo": 4})
+    visible = AuditEvent.objects.visible_to(personas.carol)
+    assert not visible.filter(action__startswith="task.").exists()
+    assert not visible.filter(action__startswith="time.").exists()
+    assert AuditEvent.objects.visible_to(personas.vera).filter(action="time.logged").exists()
+    assert not Notification.objects.filter(recipient__in=[personas.carol, personas.dave])
