@@ -114,9 +114,25 @@ class ChangeViewSet(VersionedDetailMixin, mixins.ListModelMixin, ProjectChildVie
         )
 
     def get_object(self) -> ChangeRequest:
-        change = selectors.change_for(self.request.user, self.project, int(self.kwargs["number"]))
+        change = getattr(self, "_change", None)
+        if change is None:
+            change = selectors.change_for(
+                self.request.user, self.project, int(self.kwargs["number"])
+            )
+            self._change = change
         self.check_object_permissions(self.request, change)
         return change
+
+    def check_permissions(self, request: Request) -> None:
+        # A request the user may not see answers 404 for every method, before any policy (a
+        # GET of a POST-only step too), exactly like an unknown number.
+        if (
+            request.user.is_authenticated
+            and "number" in self.kwargs
+            and not getattr(self, "swagger_fake_view", False)
+        ):
+            self.get_object()
+        super().check_permissions(request)
 
     # Reading ---------------------------------------------------------------------------------
 
