@@ -458,12 +458,12 @@ def change_create(
 
 
 def _void_live_approvals(
-    change: ChangeRequest, *, actor: Any, old_revision: int
+    change: ChangeRequest, *, actor: Any, old_revision: int, reason: str = ""
 ) -> list[ChangeApproval]:
     live = list(change.approvals.filter(voided_at__isnull=True).select_related("approver"))
     if not live:
         return []
-    reason = _(
+    reason = reason or _(
         "Voided: the request was edited after this decision (revision %(old)s → %(new)s)."
     ) % {"old": old_revision, "new": change.revision}
     now = timezone.now()
@@ -477,8 +477,10 @@ def _void_live_approvals(
         project=change.project,
         actor=actor,
         url=change.get_absolute_url(),
-        title=lambda: _("%(key)s changed after your decision; please decide again") % {"key": key},
-        body=change.title,
+        title=lambda: (
+            _("Your decision on %(key)s no longer counts; please decide again") % {"key": key}
+        ),
+        body=reason,
     )
     return live
 
@@ -628,6 +630,7 @@ def change_transition(
     before = {"status": change.status, "visibility": change.visibility}
     now = timezone.now()
     policy = selectors.policy_for(change.project)
+    voided: list[ChangeApproval] = []
     if transition == Transition.SUBMIT:
         change.submitted_at = now
         change.visibility = Visibility.SHARED
@@ -638,6 +641,13 @@ def change_transition(
         change.reminded_at = None
     elif transition in (Transition.BACK_TO_ASSESSMENT, Transition.DEFER):
         change.approval_due = None
+        # A new round of approval starts from nobody: decisions of this round no longer count.
+        voided = _void_live_approvals(
+            change,
+            actor=actor,
+            old_revision=change.revision,
+            reason=_("Voided: the request went back to assessment before a decision."),
+        )
     elif transition == Transition.CLOSE:
         change.closed_at = now
     change.status = new_status
@@ -648,6 +658,8 @@ def change_transition(
         after["comment"] = comment
     if change.approval_due and transition == Transition.REQUEST_APPROVAL:
         after["approval_due"] = change.approval_due.isoformat()
+    if voided:
+        after["voided_approvals"] = len(voided)
     audit_record(
         actor=actor, action=f"change.{transition}", target=change, before=before, after=after
     )

@@ -854,3 +854,62 @@ def test_verify_finds_a_tampered_request_and_a_stale_approval(personas):
     ChangeRequest.objects.filter(pk=change.pk).update(reason=change.reason, content_hash="f" * 64)
     problems = run_checks(["changes"])[0].problems
     assert any("live decision" in p for p in problems)
+
+
+def test_back_to_assessment_voids_the_rounds_decisions(personas):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    approval = services.change_decide(
+        actor=personas.dave,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    services.change_transition(actor=personas.alice, change=change, transition="back_to_assessment")
+    approval.refresh_from_db()
+    assert approval.voided_at is not None
+    assert "back to assessment" in approval.void_reason
+    services.change_transition(actor=personas.alice, change=change, transition="request_approval")
+    change.refresh_from_db()
+    # dave decides again in the new round.
+    assert selectors.decision_options(personas.dave, change) == ApproverSlot.CLIENT
+
+
+def test_apply_creates_one_task_per_added_or_changed_requirement(personas):
+    from accord.delivery.models import Task
+
+    requirement = confirmed_requirement(personas.project)
+    dropped = confirmed_requirement(personas.project, title="Fax it")
+    change = make_change(
+        personas.project,
+        status=Status.APPROVED,
+        items=[
+            modify_line(requirement),
+            {"action": "withdraw", "requirement": dropped},
+            {"action": "add", "proposed": {"title": "CSV export"}},
+        ],
+    )
+    change = services.change_apply(actor=personas.alice, change=change, create_tasks=True)
+    tasks = list(Task.objects.filter(change_requests=change).order_by("number"))
+    assert len(tasks) == 2
+    linked = {r.title for t in tasks for r in t.requirements.all()}
+    assert linked == {requirement.title, "CSV export"}
+    assert all(change.key in t.title for t in tasks)
+    assert AuditEvent.objects.get(action="change.applied").after["tasks"] == 2
+
+
+def test_confirmations_name_the_pm_when_the_policy_needs_no_client(personas):
+    services.policy_update(
+        actor=personas.alice, project=personas.project, data={"client_approvals": 0}
+    )
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    change.refresh_from_db()
+    assert change.status == Status.APPROVED
+    services.change_apply(actor=personas.alice, change=change, record_baseline=False)
+    decision = ClientDecision.objects.get(change_request=change)
+    assert decision.decided_by == personas.alice
