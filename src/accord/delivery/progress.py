@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accord.core.models import AuditEvent
@@ -182,23 +183,35 @@ def _task_events(milestone: Any) -> Any:
     ever_in = events.filter(
         Q(after__milestone=milestone.pk) | Q(before__milestone=milestone.pk)
     ).values("target_id")
+    # Only the two values the replay needs, not the whole snapshot (descriptions can be long);
+    # `has_milestone` tells "left the milestone" (null) apart from "milestone not recorded".
     return (
         events.filter(target_id__in=ever_in)
         .order_by("id")
-        .values_list("target_id", "action", "created_at", "before", "after")
-    )
+        .annotate(
+            milestone_value=KT("after__milestone"),
+            status_value=KT("after__status"),
+            has_milestone=ExpressionWrapper(
+                Q(after__has_key="milestone"), output_field=BooleanField()
+            ),
+        )
+        .values_list(
+            "target_id", "action", "created_at", "milestone_value", "status_value",
+            "has_milestone",
+        )
+    )  # fmt: skip
 
 
 def burnup(milestone: Any, *, today: dt.date | None = None) -> Burnup:
     """Replay the tasks' audit records: each task's milestone and status as they were at the end
     of every day, counted for this milestone."""
     today = today or timezone.localdate()
-    state: dict[str, tuple[Any, Any]] = {}  # task id → (milestone id, status)
+    state: dict[str, tuple[bool, str]] = {}  # task id → (in this milestone, status)
     totals = {"scope": 0, "done": 0}
     points: list[BurnupPoint] = []
 
-    def count(entry: tuple[Any, Any] | None, sign: int) -> None:
-        if entry is not None and entry[0] == milestone.pk:
+    def count(entry: tuple[bool, str] | None, sign: int) -> None:
+        if entry is not None and entry[0]:
             totals["scope"] += sign
             totals["done"] += sign * (entry[1] == TaskStatus.DONE)
 
@@ -210,7 +223,9 @@ def burnup(milestone: Any, *, today: dt.date | None = None) -> Burnup:
             day += dt.timedelta(days=1)
 
     current_day: dt.date | None = None
-    for target_id, action, created_at, _before, after in _task_events(milestone):
+    ours = str(milestone.pk)
+    events = _task_events(milestone)
+    for target_id, action, created_at, milestone_value, status_value, has_milestone in events:
         day = timezone.localtime(created_at).date()
         if current_day is not None and day != current_day:
             write_days(current_day, day)
@@ -220,12 +235,12 @@ def burnup(milestone: Any, *, today: dt.date | None = None) -> Burnup:
         if action == "task.deleted":
             state.pop(target_id, None)
             continue
-        milestone_id, status = old or (None, TaskStatus.TODO)
-        if "milestone" in after:
-            milestone_id = after["milestone"]
-        if "status" in after:
-            status = after["status"]
-        state[target_id] = (milestone_id, status)
+        in_ours, status = old or (False, TaskStatus.TODO)
+        if has_milestone:
+            in_ours = milestone_value is not None and str(milestone_value) == ours
+        if status_value is not None:
+            status = status_value
+        state[target_id] = (in_ours, status)
         count(state[target_id], +1)
     if current_day is None:
         return Burnup()

@@ -215,23 +215,28 @@ def _burnup_description(series: Burnup) -> str:
     }
 
 
-def milestone_summary(user: Any, milestone: Milestone) -> dict[str, Any]:
-    """Everything the milestone page shows, for the team or (counts only) for a client."""
+def milestone_summary(user: Any, milestone: Milestone, *, chart: bool = True) -> dict[str, Any]:
+    """Everything the milestone page shows, for the team or (counts only) for a client;
+    without `chart`, only progress and forecast (the audit trail is not read)."""
     today = timezone.localdate()
     progress = milestone_progress([milestone])[milestone.pk]
     outlook = forecast(milestone, today=today)
-    series = burnup(milestone, today=today)
-    return {
+    summary = {
         "milestone": milestone,
         "progress": progress,
         "forecast": outlook,
         "forecast_states": ForecastState,
-        "burnup": series,
-        "burnup_changes": series.changes,
-        "chart": burnup_chart(series, milestone, outlook, today=today),
-        "chart_description": _burnup_description(series),
         "team": policies.can_view_tasks(user, milestone.project),
     }
+    if chart:
+        series = burnup(milestone, today=today)
+        summary.update(
+            burnup=series,
+            burnup_changes=series.changes,
+            chart=burnup_chart(series, milestone, outlook, today=today),
+            chart_description=_burnup_description(series),
+        )
+    return summary
 
 
 @login_required
@@ -240,9 +245,10 @@ def milestone_progress_page(request: HttpRequest, key: str, number: int) -> Http
     # Clients get shared milestones only: an internal one is the 404 of an unknown one.
     milestone = project_selectors.milestone_get(user=request.user, project=project, number=number)
     milestone.project = project
-    summary = milestone_summary(request.user, milestone)
     if request.GET.get("part") == "summary":
+        summary = milestone_summary(request.user, milestone, chart=False)
         return render(request, "delivery/insights/milestone_summary.html", summary)
+    summary = milestone_summary(request.user, milestone)
     team = summary["team"]
     context = project_context(request, project, "tasks" if team else "milestones")
     context.update(summary)
