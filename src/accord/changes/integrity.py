@@ -34,7 +34,8 @@ def check_change_requests() -> CheckResult:
                 f"{approval.change_request.key}: live decision #{approval.pk} was given on "
                 f"revision {approval.revision}, not on the current content"
             )
-    applied = ChangeItem.objects.filter(change_request__status__in=("implemented", "closed"))
+    # Applied requests (a rejected request may be closed too: its lines were never applied).
+    applied = ChangeItem.objects.filter(change_request__implemented_at__isnull=False)
     item_count = 0
     for item in applied.select_related("change_request__project", "result_version").order_by("pk"):
         item_count += 1

@@ -913,3 +913,14 @@ def test_confirmations_name_the_pm_when_the_policy_needs_no_client(personas):
     services.change_apply(actor=personas.alice, change=change, record_baseline=False)
     decision = ClientDecision.objects.get(change_request=change)
     assert decision.decided_by == personas.alice
+
+
+def test_verify_passes_for_a_closed_rejected_request_and_flags_a_lost_result(personas):
+    rejected = make_change(personas.project, status=Status.REJECTED)
+    services.change_transition(actor=personas.alice, change=rejected, transition="close")
+    applied = make_change(personas.project, status=Status.IMPLEMENTED)
+    result = run_checks(["changes"])[0]
+    assert result.ok, result.problems
+    ChangeItem.objects.filter(change_request=applied).update(result_version=None)
+    problems = run_checks(["changes"])[0].problems
+    assert any("applied without a result version" in p for p in problems)
