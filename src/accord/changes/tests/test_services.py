@@ -924,3 +924,30 @@ def test_verify_passes_for_a_closed_rejected_request_and_flags_a_lost_result(per
     ChangeItem.objects.filter(change_request=applied).update(result_version=None)
     problems = run_checks(["changes"])[0].problems
     assert any("applied without a result version" in p for p in problems)
+
+
+def test_outcome_is_sent_by_email_to_requester_and_approvers(
+    personas, django_capture_on_commit_callbacks
+):
+    change = make_change(personas.project, status=Status.AWAITING_APPROVAL)
+    services.change_decide(
+        actor=personas.alice,
+        change=change,
+        decision=Decision.APPROVED,
+        expected_hash=change.content_hash,
+    )
+    change.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_decide(
+            actor=personas.dave,
+            change=change,
+            decision=Decision.REJECTED,
+            comment="Too expensive this year.",
+            expected_hash=change.content_hash,
+        )
+    change.refresh_from_db()
+    assert change.status == Status.REJECTED
+    mail = OutgoingEmail.objects.get(to="bob@example.com", subject__contains=change.key)
+    assert "rejected" in mail.subject
+    assert "Too expensive this year." in mail.body
+    assert OutgoingEmail.objects.filter(to="alice@example.com", subject__contains="rejected")
