@@ -361,8 +361,15 @@ class OverviewCardTests(InsightsBase):
         for n in range(8):
             self.task(title=f"T{n}", due_date=dt.date(2020, 1, 1))
         with CaptureQueriesContext(connection) as large:
-            overview_card(self.alice, self.project)
+            card = overview_card(self.alice, self.project)
         self.assertEqual(len(small), len(large))
+        self.assertEqual(len(large), 3)
+        self.assertEqual(card["overdue_tasks"], 9)
+        self.assertEqual(len(card["overdue_task_list"]), 5)
+        overview_card(self.carol, self.project)  # her membership is cached, as on a page
+        with CaptureQueriesContext(connection) as client:
+            overview_card(self.carol, self.project)
+        self.assertEqual(len(client), 1)
 
 
 class OtherPagesTests(InsightsBase):
