@@ -16,19 +16,3 @@ class ChangesConfig(AppConfig):
         for name, label in audit_labels.FIELD_LABELS.items():
             # Other apps' words for the same field name win (they were there first).
             selectors.FIELD_LABELS.setdefault(name, label)
-        # The API schema names change control's vocabularies apart from other apps' choice sets
-        # of the same field name (status, type, decision, transition).
-        from django.conf import settings
-
-        overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
-        overrides.update(
-            {
-                "ChangeStatusEnum": "accord.changes.choices.Status",
-                "ChangeTypeEnum": "accord.changes.choices.ChangeType",
-                "ChangeUrgencyEnum": "accord.changes.choices.Urgency",
-                "ChangeDecisionEnum": "accord.changes.choices.Decision",
-                "ChangeTransitionEnum": "accord.changes.choices.Transition",
-                "ChangeItemActionEnum": "accord.changes.choices.ItemAction",
-                "ApproverSlotEnum": "accord.changes.choices.ApproverSlot",
-            }
-        )

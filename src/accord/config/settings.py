@@ -289,6 +289,18 @@ SPECTACULAR_SETTINGS = {
         "TransitionEnum": "accord.requirements.choices.Transition",
         "RiskStatusEnum": "accord.risks.choices.RiskStatus",
         "ProblemStatusEnum": "accord.risks.choices.ProblemStatus",
+        "RequirementTypeEnum": "accord.requirements.choices.RequirementType",
+        "RequirementPriorityEnum": "accord.requirements.choices.Priority",
+        "ChangeStatusEnum": "accord.changes.choices.Status",
+        "ChangeTypeEnum": "accord.changes.choices.ChangeType",
+        "ChangeUrgencyEnum": "accord.changes.choices.Urgency",
+        "ChangeDecisionEnum": "accord.changes.choices.Decision",
+        "ChangeTransitionEnum": "accord.changes.choices.Transition",
+        "ChangeItemActionEnum": "accord.changes.choices.ItemAction",
+        "ApproverSlotEnum": "accord.changes.choices.ApproverSlot",
+        "TaskStatusEnum": "accord.delivery.choices.TaskStatus",
+        "TaskTypeEnum": "accord.delivery.choices.TaskType",
+        "TaskPriorityEnum": "accord.delivery.choices.TaskPriority",
     },
 }
 

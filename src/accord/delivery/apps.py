@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,13 +14,3 @@ class DeliveryConfig(AppConfig):
 
         selectors.ACTION_LABELS.update(audit_labels.ACTION_LABELS)
         selectors.FIELD_LABELS.update(audit_labels.FIELD_LABELS)
-        # The API schema names the task's vocabularies; their field names (status, type,
-        # priority) are shared with other apps' choices and would otherwise collide.
-        overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
-        overrides.setdefault("TaskStatusEnum", "accord.delivery.choices.TaskStatus")
-        overrides.setdefault("TaskTypeEnum", "accord.delivery.choices.TaskType")
-        overrides.setdefault("TaskPriorityEnum", "accord.delivery.choices.TaskPriority")
-        # The requirements' own sets of the same field names get their names too, or the
-        # collision would give them generated ones.
-        overrides.setdefault("RequirementTypeEnum", "accord.requirements.choices.RequirementType")
-        overrides.setdefault("RequirementPriorityEnum", "accord.requirements.choices.Priority")

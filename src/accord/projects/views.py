@@ -111,6 +111,12 @@ def project_overview(request: HttpRequest, key: str) -> HttpResponse:
     from accord.risks.views.pages import overview_card as risks_overview_card
 
     context["risks_card"] = risks_overview_card(request.user, project)
+    from accord.changes.views.listing import overview_card as changes_overview_card
+
+    context["changes_card"] = changes_overview_card(request.user, project)
+    from accord.delivery.views.insights import overview_card as delivery_overview_card
+
+    context["delivery_card"] = delivery_overview_card(request.user, project)
     return render(request, "projects/project_overview.html", context)
 
 

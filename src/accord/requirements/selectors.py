@@ -74,7 +74,7 @@ def version_get(*, user: Any, requirement: Requirement, number: int) -> Requirem
 
 def decision_list(*, requirement: Requirement) -> QuerySet[ClientDecision]:
     """Confirmations, returns and rejections; every one is shared with the client."""
-    return requirement.decisions.select_related("decided_by", "version").order_by(
+    return requirement.decisions.select_related("decided_by", "version", "change_request").order_by(
         "-decided_at", "-id"
     )
 

@@ -246,9 +246,12 @@ class ProjectOverviewViewTests(BaseTestCase):
         # User (the session comes from its cache), project with membership, members, milestone
         # counts, overdue and upcoming milestones, recent activity, the header's unread
         # notification count, and the requirements card (counts by status, awaiting the client,
-        # changed since confirmed), and the risks card (the project's level thresholds, the top
-        # active risks, the count of overdue response actions, the count of open problems).
-        self.assertEqual(first, 15)
+        # changed since confirmed), the risks card (the project's level thresholds, the top
+        # active risks, the count of overdue response actions, the count of open problems), the
+        # change card (counts and sums by state, approved schedule shifts, requests awaiting
+        # approval) and the delivery card (open milestones, overdue tasks and their count,
+        # overdue milestones).
+        self.assertEqual(first, 21)
         for i in range(5):
             MilestoneFactory(project=self.project, number=100 + i)
             MembershipFactory(project=self.project, role=Role.MEMBER)

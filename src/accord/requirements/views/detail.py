@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.changes import policies as change_policies
 from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.notifications.mentions import mention_handle
@@ -32,6 +33,7 @@ from accord.projects.models import Project
 from accord.projects.pages import project_context, require
 from accord.requirements import compare, policies, selectors, services, workflow
 from accord.requirements.choices import (
+    AGREED_STATES,
     Decision,
     LinkKind,
     Priority,
@@ -341,6 +343,9 @@ def _detail_page(
         edit_url=reverse("requirements:edit", kwargs={"key": key, "number": number}),
         requirement_list_url=reverse("requirements:list", kwargs={"key": key}),
         task_progress=_task_progress(requirement) if internal else None,
+        # Agreed scope changes through a change request, which the client may raise too.
+        can_propose_change=requirement.status in AGREED_STATES
+        and change_policies.can_raise(user, project),
     )
     return render(request, "requirements/detail.html", context, status=status)
 
