@@ -325,13 +325,9 @@ def test_it_generates_change_requests_in_every_state_with_real_hashes(dataset) -
     for approval in voided.select_related("change_request"):
         assert approval.content_hash != approval.change_request.content_hash
         assert "edited after this decision" in approval.void_reason
-    assert not changes.filter(status=ChangeStatus.REJECTED).exclude(
-        approvals__decision="rejected"
-    )
+    assert not changes.filter(status=ChangeStatus.REJECTED).exclude(approvals__decision="rejected")
     # Applied lines point at the version they produced, written against its predecessor.
-    for item in ChangeItem.objects.filter(change_request__project=big).exclude(
-        result_version=None
-    ):
+    for item in ChangeItem.objects.filter(change_request__project=big).exclude(result_version=None):
         assert item.result_version.requirement_id == item.requirement_id
         assert item.base_version.number == item.result_version.number - 1
         assert item.proposed == item.result_version.content
