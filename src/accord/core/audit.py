@@ -87,6 +87,13 @@ def _scope_for(project_id: int | None) -> str:
     return f"project:{project_id}" if project_id else GLOBAL_SCOPE
 
 
+def chain_head_hash(project_id: int | None) -> str:
+    """The hash of the newest record of a project's chain: it changes with every audited write
+    to the project, so it keys caches of anything derived from the project's history."""
+    head = AuditChainHead.objects.filter(scope=_scope_for(project_id)).values("last_hash").first()
+    return head["last_hash"] if head else ""
+
+
 def _locked_head(scope: str) -> AuditChainHead:
     """The chain head of `scope`, locked until the caller's transaction ends; one query once the
     chain exists (a new chain's head is created first, by whichever writer comes first)."""

@@ -21,13 +21,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from accord.core.audit import chain_head_hash
 from accord.core.models import AuditEvent
 from accord.delivery.choices import OPEN_TASK_STATES, TaskStatus
 from accord.delivery.models import Task
+
+BURNUP_CACHE_SECONDS = 3600
 
 # The audit actions that place a task in a milestone, move it between states or remove it.
 TASK_EVENTS = ("task.created", "task.updated", "task.moved", "task.deleted")
@@ -203,9 +207,21 @@ def _task_events(milestone: Any) -> Any:
 
 
 def burnup(milestone: Any, *, today: dt.date | None = None) -> Burnup:
+    """The milestone's burn-up. Replaying the history is the costly part of the milestone page,
+    and its result changes only when the project's audit chain grows (every task write appends
+    to it) or the day changes: it is kept in the cache under the chain's head hash."""
+    today = today or timezone.localdate()
+    key = f"burnup:{milestone.pk}:{today.isoformat()}:{chain_head_hash(milestone.project_id)}"
+    series = cache.get(key)
+    if series is None:
+        series = _replay(milestone, today=today)
+        cache.set(key, series, BURNUP_CACHE_SECONDS)
+    return series
+
+
+def _replay(milestone: Any, *, today: dt.date) -> Burnup:
     """Replay the tasks' audit records: each task's milestone and status as they were at the end
     of every day, counted for this milestone."""
-    today = today or timezone.localdate()
     state: dict[str, tuple[bool, str]] = {}  # task id → (in this milestone, status)
     totals = {"scope": 0, "done": 0}
     points: list[BurnupPoint] = []

@@ -24,7 +24,8 @@ from accord.projects.choices import INTERNAL_ROLES
 from accord.projects.models import Membership, Project
 
 # The board shows at most this many cards per column (the column says how many it holds).
-BOARD_COLUMN_SIZE = 100
+# A column shows its first cards; the rest are a click away in the list (filtered to it).
+BOARD_COLUMN_SIZE = 30
 # Filter values: nobody / no milestone, and the signed-in user.
 NONE = "none"
 ME = "me"

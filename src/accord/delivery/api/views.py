@@ -368,7 +368,7 @@ class TaskViewSet(mixins.ListModelMixin, TasksViewSet):
     @extend_schema(parameters=BOARD_PARAMETERS, responses=ColumnSerializer(many=True))
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def board(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The board: its columns in workflow order, each with its first 100 cards in board
+        """The board: its columns in workflow order, each with its first 30 cards in board
         order, its count under the filters, its total and its WIP limit."""
         params = request.query_params
         filters: dict[str, Any] = {

@@ -16,6 +16,7 @@ from accord.delivery.choices import TaskStatus
 from accord.delivery.models import Task
 from accord.delivery.progress import (
     ForecastState,
+    _replay,
     burnup,
     forecast,
     milestone_progress,
@@ -194,13 +195,26 @@ class BurnupTests(ProgressBase):
         with at(dt.date(2026, 3, 2)):
             for n in range(2):
                 self.finish(self.task(title=f"Task {n}"))
-        burnup(self.milestone)  # the content type is cached after the first call
-        small = queries_of(burnup, self.milestone)
+        today = dt.date(2026, 3, 4)
+        _replay(self.milestone, today=today)  # the content type is cached after the first call
+        small = queries_of(_replay, self.milestone, today=today)
         with at(dt.date(2026, 3, 3)):
             for n in range(12):
                 self.finish(self.task(title=f"More {n}"))
-        self.assertEqual(queries_of(burnup, self.milestone), small)
+        self.assertEqual(queries_of(_replay, self.milestone, today=today), small)
         self.assertEqual(small, 1)
+
+    def test_it_is_replayed_again_only_when_the_history_grows(self) -> None:
+        with at(dt.date(2026, 3, 2)):
+            self.finish(self.task(title="First"))
+        today = dt.date(2026, 3, 3)
+        first = burnup(self.milestone, today=today)
+        # Reused: only the project's chain head is read.
+        self.assertEqual(queries_of(burnup, self.milestone, today=today), 1)
+        with at(dt.date(2026, 3, 3)):
+            self.task(title="Added later")
+        again = burnup(self.milestone, today=today)
+        self.assertEqual((first.scope, again.scope), (1, 2))
 
 
 class ForecastTests(ProgressBase):
