@@ -19,3 +19,13 @@ def _default_language_after_each_test():
     from django.utils import translation
 
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_default_cache():
+    """Values cached under a project's audit chain head (accord.core.history_cache) must not
+    leak from one test's rolled-back data into the next, whose chain may hash the same."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()

@@ -21,17 +21,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from accord.core.audit import chain_head_hash
+from accord.core.history_cache import remember
 from accord.core.models import AuditEvent
 from accord.delivery.choices import OPEN_TASK_STATES, TaskStatus
 from accord.delivery.models import Task
-
-BURNUP_CACHE_SECONDS = 3600
 
 # The audit actions that place a task in a milestone, move it between states or remove it.
 TASK_EVENTS = ("task.created", "task.updated", "task.moved", "task.deleted")
@@ -209,14 +206,13 @@ def _task_events(milestone: Any) -> Any:
 def burnup(milestone: Any, *, today: dt.date | None = None) -> Burnup:
     """The milestone's burn-up. Replaying the history is the costly part of the milestone page,
     and its result changes only when the project's audit chain grows (every task write appends
-    to it) or the day changes: it is kept in the cache under the chain's head hash."""
+    to it) or the day changes."""
     today = today or timezone.localdate()
-    key = f"burnup:{milestone.pk}:{today.isoformat()}:{chain_head_hash(milestone.project_id)}"
-    series = cache.get(key)
-    if series is None:
-        series = _replay(milestone, today=today)
-        cache.set(key, series, BURNUP_CACHE_SECONDS)
-    return series
+    return remember(
+        milestone.project_id,
+        f"burnup:{milestone.pk}:{today.isoformat()}",
+        lambda: _replay(milestone, today=today),
+    )
 
 
 def _replay(milestone: Any, *, today: dt.date) -> Burnup:

@@ -10,6 +10,7 @@ from typing import Any
 
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -363,13 +364,18 @@ class OverviewCardTests(InsightsBase):
         with CaptureQueriesContext(connection) as large:
             card = overview_card(self.alice, self.project)
         self.assertEqual(len(small), len(large))
-        self.assertEqual(len(large), 3)
+        # The project's chain head, then the card's three queries.
+        self.assertEqual(len(large), 4)
+        with CaptureQueriesContext(connection) as again:
+            overview_card(self.alice, self.project)
+        self.assertEqual(len(again), 1)  # unchanged history: reused
         self.assertEqual(card["overdue_tasks"], 9)
         self.assertEqual(len(card["overdue_task_list"]), 5)
         overview_card(self.carol, self.project)  # her membership is cached, as on a page
+        cache.clear()
         with CaptureQueriesContext(connection) as client:
             overview_card(self.carol, self.project)
-        self.assertEqual(len(client), 1)
+        self.assertEqual(len(client), 2)  # the chain head and the shared milestones
 
 
 class OtherPagesTests(InsightsBase):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core.exceptions import ApplicationError
+from accord.core.history_cache import remember
 from accord.delivery import policies, services
 from accord.delivery.choices import OPEN_TASK_STATES, TaskStatus
 from accord.delivery.models import Capacity, Task
@@ -483,10 +484,20 @@ def task_from_action(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 def overview_card(user: Any, project: Project) -> dict[str, Any]:
     """The delivery card of the project overview. The team: overdue tasks (count and the first
     few), overdue milestones and the progress of the next open milestones. A client: the
-    progress of the open milestones shared with them, nothing about tasks. Three queries for
-    the team, one for a client, whatever the data."""
+    progress of the open milestones shared with them, nothing about tasks. Counting a big
+    project's tasks is costly, so the card is reused until the project's history grows: the
+    same for everyone who reads tasks, and for every client."""
     today = timezone.localdate()
     team = policies.can_view_tasks(user, project)
+    return remember(
+        project.pk,
+        f"delivery-card:{'team' if team else 'client'}:{today.isoformat()}",
+        lambda: _overview_card(user, project, team, today),
+    )
+
+
+def _overview_card(user: Any, project: Project, team: bool, today: dt.date) -> dict[str, Any]:
+    """Three queries for the team, one for a client, whatever the data."""
     milestones = project_selectors.milestone_list(user=user, project=project).filter(
         status__in=OPEN_MILESTONES
     )
