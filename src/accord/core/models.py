@@ -129,7 +129,11 @@ class AuditEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-id"], name="core_audit_project_idx"),
-            models.Index(fields=["target_type", "target_id"], name="core_audit_target_idx"),
+            # An object's history, newest first: equality on the object, then id in order, so
+            # "the last records about X" never scans the trail backwards.
+            models.Index(
+                fields=["target_type", "target_id", "-id"], name="core_audit_target_recent_idx"
+            ),
         ]
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")

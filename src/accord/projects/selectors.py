@@ -207,9 +207,18 @@ def audit_event_list(*, user: Any, project: Project) -> QuerySet[AuditEvent]:
 
 def audit_events_of(*, user: Any, target: Any) -> QuerySet[AuditEvent]:
     """The audit records about one object, newest first."""
+    # The object's project is known: deciding visibility by policy keeps membership subqueries
+    # out of the SQL, which would lead PostgreSQL to scan the whole trail backwards by id.
+    project = getattr(target, "project", None)
+    events = (
+        AuditEvent.objects.visible_in(project, user)
+        if project is not None
+        else AuditEvent.objects.visible_to(user)
+    )
     return (
-        AuditEvent.objects.visible_to(user)
-        .filter(target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk))
+        events.filter(
+            target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+        )
         .select_related("actor", "target_type")
         .order_by("-id")
     )
