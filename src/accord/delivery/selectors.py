@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.http import Http404
 from django.utils import timezone
 
+from accord.core.history_cache import remember
 from accord.delivery import policies
 from accord.delivery.choices import MOVES, OPEN_TASK_STATES, TaskPriority, TaskStatus
 from accord.delivery.models import ChecklistItem, Task, TimeEntry, WipLimit
@@ -233,9 +234,15 @@ def board(
     every = Task.objects.filter(project=project)
     tasks = filter_tasks(every, user, filters or {})
     filtered = bool(filters) and any(v not in (None, "", []) for v in (filters or {}).values())
-    counts = dict(tasks.order_by().values_list("status").annotate(n=Count("pk")))
-    totals = (
-        dict(every.order_by().values_list("status").annotate(n=Count("pk"))) if filtered else counts
+    # Counting a big project's tasks costs more than the rest of the board; the totals are the
+    # same for everyone who reads tasks and change only with the project's history.
+    totals = remember(
+        project.pk,
+        "board-totals",
+        lambda: dict(every.order_by().values_list("status").annotate(n=Count("pk"))),
+    )
+    counts = (
+        dict(tasks.order_by().values_list("status").annotate(n=Count("pk"))) if filtered else totals
     )
     limits = wip_limits_of(project)
     columns = []

@@ -13,8 +13,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -67,15 +69,34 @@ def _columns(request: HttpRequest, project: Project, task_filter: TaskFilter) ->
     for column in columns:
         column.label = names["status"].get(column.status, column.label)
         column.at_limit = column.limit is not None and column.total == column.limit
-        targets = [(s, names["status"][s]) for s in TaskStatus.values if s in column.moves]
+        if can_edit:
+            _move_controls(column, names)
         for task in column.tasks:
             label(task, names)
             task.url = detail_of(task.number)
             task.move_url = move_of(task.number)
             if can_edit:
-                task.targets = targets
-                task.can_block = TaskStatus.BLOCKED in column.moves
+                task.move_label = _("Move %(key)s to") % {"key": task.key}
     return columns
+
+
+def _move_controls(column: Any, names: dict[str, dict[str, str]]) -> None:
+    """The parts of the cards' "move to" forms that every card of the column shares, rendered
+    once per column instead of once per card (the board's main cost)."""
+    targets = [(s, names["status"][s]) for s in TaskStatus.values if s in column.moves]
+    column.move_options = format_html_join(
+        "", '<option value="{}">{}</option>', ((value, text) for value, text in targets)
+    )
+    column.block_input = (
+        format_html(
+            '<input type="text" name="blocked_reason" maxlength="500" placeholder="{}" '
+            'aria-label="{}">',
+            _("Why blocked (for Blocked)"),
+            _("Why blocked"),
+        )
+        if TaskStatus.BLOCKED in column.moves
+        else ""
+    )
 
 
 def _board_context(request: HttpRequest, project: Project, data: Any) -> dict[str, Any]:
@@ -83,6 +104,13 @@ def _board_context(request: HttpRequest, project: Project, data: Any) -> dict[st
     columns = _columns(request, project, task_filter)
     context = context_for(request, project)
     context.update(
+        # One hidden token and return address for every card's form.
+        card_form_fields=format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="next" value="{}">',
+            get_token(request),
+            request.get_full_path(),
+        ),
         filter=task_filter,
         filtered=bool(task_filter.board_values()),
         board_filters=task_filter.board_values(),
