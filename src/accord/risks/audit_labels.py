@@ -24,4 +24,5 @@ FIELD_LABELS = {
     "score": _("score"),
     "note": _("note"),  # a review's note
     "requirements": _("affected requirements"),  # a problem's, by key
+    "change_requests": _("change requests"),  # a problem's, by key
 }

@@ -270,6 +270,12 @@ class Problem(KeyedItem):
         related_name="problems",
         verbose_name=_("affected requirements"),
     )
+    change_requests = models.ManyToManyField(
+        "changes.ChangeRequest",
+        blank=True,
+        related_name="problems",
+        verbose_name=_("change requests"),
+    )
 
     class Meta:
         ordering = ["-number"]

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.changes.models import ChangeRequest
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
 from accord.core.edits import check_version, validate_model
@@ -32,9 +33,11 @@ from accord.risks.services import _actor_or_none, _can_see, _choice, _date, _mem
 
 PROBLEM_FIELDS = (
     "title", "description", "impact", "root_cause", "solution", "owner", "due_date", "status",
-    "visibility", "risk", "requirements",
+    "visibility", "risk", "requirements", "change_requests",
 )  # fmt: skip
-# Plain fields, recorded as they are; the risk and requirements are recorded by key.
+# The linked items recorded by key, with how each is read from a problem.
+LINK_FIELDS = ("requirements", "change_requests")
+# Plain fields, recorded as they are; the risk and the links are recorded by key.
 SCALAR_FIELDS = (
     "title", "description", "impact", "root_cause", "solution", "owner", "due_date", "status",
     "visibility", "solved_at",
@@ -48,21 +51,35 @@ def _require(allowed: bool, message: str | None = None) -> None:
         _refuse(message or _("You are not allowed to do this in this project."))
 
 
-def _audit_state(problem: Problem, requirement_keys: list[str]) -> dict[str, Any]:
+def _audit_state(
+    problem: Problem, links: dict[str, Iterable[Any]], *, for_client: bool | None = None
+) -> dict[str, Any]:
+    """The problem as its audit record names it: plain fields, and the risk and linked items
+    by key. A shared problem's record is read by the client: it names only the linked items
+    they see (`for_client`, by default whether the problem is shared)."""
+    if for_client is None:
+        for_client = problem.is_shared
     state = snapshot(problem, SCALAR_FIELDS)
     risk = problem.risk if problem.risk_id else None
-    # A shared problem's record is read by the client: it names only linked items they see.
-    shown = risk is not None and (not problem.is_shared or risk.is_shared)
+    shown = risk is not None and (not for_client or risk.is_shared)
     state["risk"] = risk.key if shown else None
-    state["requirements"] = requirement_keys
+    for name in LINK_FIELDS:
+        state[name] = _keys(links[name], for_client=for_client)
     return state
 
 
-def _keys(problem: Problem, requirements: Iterable[Requirement]) -> list[str]:
-    """The requirements' keys for the audit record; for a shared problem only the shared ones,
-    so its record never tells the client that a draft exists."""
-    keys = (r.key for r in requirements if not problem.is_shared or r.is_shared)
+def _keys(items: Iterable[Any], *, for_client: bool) -> list[str]:
+    """Linked items' keys for an audit record; for the client's eyes only the shared ones, so a
+    record never tells the client that a draft requirement or change request exists."""
+    keys = (item.key for item in items if not for_client or item.is_shared)
     return sorted(keys, key=lambda key: (len(key), key))
+
+
+def _current_links(problem: Problem) -> dict[str, list[Any]]:
+    return {
+        "requirements": list(problem.requirements.select_related("project")),
+        "change_requests": list(problem.change_requests.select_related("project")),
+    }
 
 
 # Validation ----------------------------------------------------------------------------------
@@ -105,6 +122,42 @@ def _project_requirements(project: Project, values: Any) -> list[Requirement]:
     return found
 
 
+def _project_change_requests(project: Project, values: Any) -> list[ChangeRequest]:
+    """The change requests that came from the problem: ChangeRequests or their ids, all of the
+    same project. One of another project is refused naming its key."""
+    if values in (None, ""):
+        return []
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        _refuse(_("Choose change requests of this project."), "change_requests")
+    items: dict[int, ChangeRequest] = {}
+    ids = set()
+    for value in values:
+        if isinstance(value, ChangeRequest):
+            if value.project_id != project.pk:
+                _refuse(
+                    _(
+                        "%(key)s belongs to another project; link change requests of this project "
+                        "only."
+                    )
+                    % {"key": value.key},
+                    "change_requests",
+                )
+            items[value.pk] = value
+            continue
+        try:
+            ids.add(int(getattr(value, "pk", value)))
+        except (TypeError, ValueError):
+            _refuse(_("Choose change requests of this project."), "change_requests")
+    ids -= set(items)
+    if ids:
+        # Ids are looked up in this project only: another project's key is not told.
+        found = ChangeRequest.objects.filter(pk__in=ids, project=project).select_related("project")
+        items.update((change.pk, change) for change in found)
+        if not ids <= set(items):
+            _refuse(_("Choose change requests of this project."), "change_requests")
+    return list(items.values())
+
+
 def _clean(problem: Problem, data: dict[str, Any], was_status: str | None) -> None:
     """Normalise and check the fields being written; `data` holds only those fields."""
     project = problem.project
@@ -134,7 +187,10 @@ def _clean(problem: Problem, data: dict[str, Any], was_status: str | None) -> No
             problem.solved_at = None
         elif problem.status == ProblemStatus.SOLVED or problem.solved_at is None:
             problem.solved_at = timezone.now()
-    validate_model(problem, exclude=["project", "number", "owner", "risk", "requirements"])
+    validate_model(
+        problem,
+        exclude=["project", "number", "owner", "risk", "requirements", "change_requests"],
+    )
 
 
 def _check_sharing(actor: Any, project: Project, before: str, after: str) -> None:
@@ -180,6 +236,40 @@ def _locked(problem: Problem) -> Problem:
     )
 
 
+def _record(
+    *,
+    actor: Any,
+    action: str,
+    problem: Problem,
+    full: tuple[dict[str, Any], dict[str, Any]],
+    client: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """Audit a write as (before, after) pairs: `full` names every linked item, `client` only
+    those the client may see. An internal problem's record is the full one. A shared problem's
+    record is the client's; what it leaves out (a draft requirement, an internal change request
+    or risk) goes into a second, internal record, so the team's history still tells it."""
+    if not problem.is_shared:
+        audit_record(actor=actor, action=action, target=problem, before=full[0], after=full[1])
+        return
+    old, new = client
+    if new:
+        audit_record(actor=actor, action=action, target=problem, before=old, after=new)
+    hidden = [
+        name
+        for name in full[1]
+        if full[1].get(name) != new.get(name) or full[0].get(name) != old.get(name)
+    ]
+    if hidden:
+        audit_record(
+            actor=actor,
+            action=action,
+            target=problem,
+            before={name: full[0][name] for name in hidden if name in full[0]},
+            after={name: full[1][name] for name in hidden},
+            visibility=Visibility.INTERNAL,
+        )
+
+
 def _create(
     *, actor: Any, project: Project, fields: dict[str, Any], check_sharing: bool = True
 ) -> Problem:
@@ -192,20 +282,26 @@ def _create(
     data = {"title": "", **fields}
     problem = Problem(project=project)
     _clean(problem, data, was_status=None)
-    requirements = _project_requirements(project, data.get("requirements"))
+    links = {
+        "requirements": _project_requirements(project, data.get("requirements")),
+        "change_requests": _project_change_requests(project, data.get("change_requests")),
+    }
     if problem.due_date and problem.due_date < timezone.localdate():
         _refuse(_("A new problem cannot be due before today."), "due_date")
     if check_sharing:
         _check_sharing(actor, project, Visibility.INTERNAL, problem.visibility)
     assign_number(problem)
     problem.save()
-    if requirements:
-        problem.requirements.set(requirements)
-    audit_record(
+    if links["requirements"]:
+        problem.requirements.set(links["requirements"])
+    if links["change_requests"]:
+        problem.change_requests.set(links["change_requests"])
+    _record(
         actor=actor,
         action="problem.created",
-        target=problem,
-        after=_audit_state(problem, _keys(problem, requirements)),
+        problem=problem,
+        full=({}, _audit_state(problem, links, for_client=False)),
+        client=({}, _audit_state(problem, links, for_client=True)),
     )
     if problem.owner_id:
         _notify_owner(actor=actor, problem=problem)
@@ -218,7 +314,8 @@ def problem_create(*, actor: Any, project: Project, **fields: Any) -> Problem:
 
     Fields: title, description, impact, root_cause, solution, owner (a member, as a User or id),
     due_date (today or later), status, visibility (sharing is the manager's), risk (of the same
-    project, or None) and requirements (of the same project).
+    project, or None), requirements and change_requests (ChangeRequests or ids, of the same
+    project; one of another project is refused on "change_requests" naming its key).
     """
     _require(policies.can_edit_risks(actor, project))
     return _create(actor=actor, project=project, fields=fields)
@@ -244,26 +341,40 @@ def problem_update(
             _("These fields cannot be changed here: %(fields)s")
             % {"fields": ", ".join(sorted(unknown))}
         )
-    current = list(problem.requirements.select_related("project"))
-    before = _audit_state(problem, _keys(problem, current))
+    current = _current_links(problem)
+    was_visibility = problem.visibility
+    full_before = _audit_state(problem, current, for_client=False)
+    client_before = _audit_state(problem, current, for_client=True)
     _clean(problem, data, was_status=problem.status)
-    requirements = (
-        _project_requirements(project, data["requirements"]) if "requirements" in data else current
-    )
-    _check_sharing(actor, project, before["visibility"], problem.visibility)
-    if problem.is_shared:
-        # The record will be the client's to read: the old links too as the client may see them.
-        before["requirements"] = _keys(problem, current)
-        if before["risk"] and not (problem.risk_id and problem.risk.is_shared):
-            before["risk"] = None
-    old, new = changes(before, _audit_state(problem, _keys(problem, requirements)))
-    if not new:
+    links = {
+        "requirements": (
+            _project_requirements(project, data["requirements"])
+            if "requirements" in data
+            else current["requirements"]
+        ),
+        "change_requests": (
+            _project_change_requests(project, data["change_requests"])
+            if "change_requests" in data
+            else current["change_requests"]
+        ),
+    }
+    _check_sharing(actor, project, was_visibility, problem.visibility)
+    full = changes(full_before, _audit_state(problem, links, for_client=False))
+    if not full[1]:
         return problem
     problem.version += 1
     problem.save()
-    if "requirements" in new:
-        problem.requirements.set(requirements)
-    audit_record(actor=actor, action="problem.updated", target=problem, before=old, after=new)
+    for name in LINK_FIELDS:
+        if name in full[1]:
+            getattr(problem, name).set(links[name])
+    _record(
+        actor=actor,
+        action="problem.updated",
+        problem=problem,
+        full=full,
+        client=changes(client_before, _audit_state(problem, links, for_client=True)),
+    )
+    new = full[1]
     if problem.owner_id and "owner" in new:
         _notify_owner(actor=actor, problem=problem)
     return problem
@@ -278,12 +389,11 @@ def problem_delete(*, actor: Any, problem: Problem, expected_version: int | None
         _("Only the project manager deletes problems."),
     )
     check_version(problem, expected_version)
-    keys = _keys(problem, problem.requirements.select_related("project"))
     audit_record(
         actor=actor,
         action="problem.deleted",
         target=problem,
-        before=_audit_state(problem, keys),
+        before=_audit_state(problem, _current_links(problem)),
     )
     problem.delete()
 
