@@ -14,6 +14,7 @@ from django.db.models import BooleanField, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
+from accord.changes.models import ChangeRequest
 from accord.core.choices import Visibility
 from accord.projects import policies
 from accord.projects.models import Project
@@ -71,5 +72,16 @@ def problem_requirements(user: Any, problem: Problem) -> QuerySet[Requirement]:
     return (
         requirement_list(user=user, project=problem.project)
         .filter(problems=problem)
+        .order_by("number")
+    )
+
+
+def problem_change_requests(user: Any, problem: Problem) -> QuerySet[ChangeRequest]:
+    """The change requests that came from a visible problem, only those the user may see
+    (clients: never an internal draft), by number, with the columns a link shows."""
+    return (
+        ChangeRequest.objects.visible_in(problem.project, user)
+        .filter(problems=problem)
+        .only("id", "project_id", "number", "title", "status", "visibility")
         .order_by("number")
     )

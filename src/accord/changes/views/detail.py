@@ -138,6 +138,7 @@ def _page_context(request: HttpRequest, project: Project, change: ChangeRequest)
         history_more=len(events) > HISTORY_LIMIT,
         history_limit=HISTORY_LIMIT,
         source_risks=_visible_risks(user, project, change.source_risks),
+        problems=_visible_problems(user, project, change),
         list_url=reverse("changes:list", kwargs={"key": project.key}),
     )
     return page
@@ -155,6 +156,26 @@ def _visible_risks(user: Any, project: Project, manager: Any) -> list[Any]:
     for risk in risks:
         risk.project = project
     return risks
+
+
+# How many linked problems the page lists (a change request comes from one or two).
+PROBLEM_LIMIT = 50
+
+
+def _visible_problems(user: Any, project: Project, change: ChangeRequest) -> list[Any]:
+    """The problems the request came from that the user may see (clients: shared ones only),
+    by number, in one query."""
+    from accord.risks.models import Problem
+
+    problems = list(
+        Problem.objects.visible_in(project, user)
+        .filter(change_requests=change)
+        .only("id", "project_id", "number", "title", "status", "visibility")
+        .order_by("number")[:PROBLEM_LIMIT]
+    )
+    for problem in problems:
+        problem.project = project
+    return problems
 
 
 @login_required

@@ -7,7 +7,8 @@ an action a user may not take on something they see answers 403; a business rule
 answers 400 naming the field, a stale write 412 on a stale If-Match.
 
 Links are given by number inside the project: `"risk": 5` for ACME-K5, `"requirements": [3, 7]`
-for ACME-R3 and ACME-R7.
+for ACME-R3 and ACME-R7, `"change_requests": [2]` for ACME-CR2. A problem's answer names its
+linked change requests by key, only those the reader may see.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -29,6 +30,7 @@ from rest_framework.response import Response
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_version, not_modified
 from accord.api.serializers import ModelSerializer
+from accord.changes.models import ChangeRequest
 from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.requirements.models import Requirement
@@ -97,15 +99,17 @@ class ProblemSerializer(ModelSerializer):
 
 
 class ProblemDetailSerializer(ProblemSerializer):
-    """A problem with what happened, its impact, root cause and solution, and the affected
-    requirements the reader may see."""
+    """A problem with what happened, its impact, root cause and solution, the affected
+    requirements the reader may see and the keys of the change requests that came from it that
+    the reader may see."""
 
     requirements = serializers.SerializerMethodField()
+    change_requests = serializers.SerializerMethodField()
 
     class Meta(ProblemSerializer.Meta):
         fields = [
             *ProblemSerializer.Meta.fields, "description", "impact", "root_cause", "solution",
-            "requirements",
+            "requirements", "change_requests",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -113,6 +117,14 @@ class ProblemDetailSerializer(ProblemSerializer):
     def get_requirements(self, problem: Problem) -> list[dict[str, Any]]:
         rows = problem.requirement_rows
         return ProblemRequirementSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_change_requests(self, problem: Problem) -> list[str]:
+        project_key = self._project_key(problem)
+        return [
+            f"{project_key}-{ChangeRequest.KEY_PREFIX}{change.number}"
+            for change in problem.change_request_rows
+        ]
 
 
 class ProblemInputSerializer(serializers.Serializer):
@@ -139,6 +151,14 @@ class ProblemInputSerializer(serializers.Serializer):
         required=False,
         default=list,
         help_text=gettext_lazy("Numbers of the affected requirements (3 for ACME-R3)."),
+    )
+    change_requests = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text=gettext_lazy(
+            "Numbers of the change requests that came from the problem (2 for ACME-CR2)."
+        ),
     )
 
 
@@ -231,6 +251,7 @@ def _detail(view: Any, problem: Problem, code: int = status.HTTP_200_OK) -> Resp
     user = view.request.user
     fresh = problem_selectors.problem_get(user, view.project, problem.number)
     fresh.requirement_rows = list(problem_selectors.problem_requirements(user, fresh))
+    fresh.change_request_rows = list(problem_selectors.problem_change_requests(user, fresh))
     return view.output(fresh, ProblemDetailSerializer, status=code)
 
 
@@ -265,8 +286,8 @@ class ProblemViewSet(mixins.ListModelMixin, RisksViewSet):
         return problem
 
     def _links(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Risk and requirement numbers as the objects of this project the user sees; an unknown
-        number is refused on its field."""
+        """Risk, requirement and change request numbers as the objects of this project the user
+        sees; an unknown number is refused on its field (unknown change requests by key)."""
         user, project = self.request.user, self.project
         if data.get("risk") is not None:
             risk = selectors.risk_list(user, project).filter(number=data["risk"]).first()
@@ -281,6 +302,29 @@ class ProblemViewSet(mixins.ListModelMixin, RisksViewSet):
                     _("Choose requirements of this project."), field="requirements"
                 )
             data["requirements"] = found
+        if data.get("change_requests"):
+            numbers = set(data["change_requests"])
+            changes = list(
+                ChangeRequest.objects.visible_in(project, user)
+                .filter(number__in=numbers)
+                .select_related("project")
+            )
+            if len(changes) != len(numbers):
+                missing = sorted(numbers - {change.number for change in changes})
+                raise ApplicationError(
+                    ngettext(
+                        "This project has no change request %(keys)s.",
+                        "This project has no change requests %(keys)s.",
+                        len(missing),
+                    )
+                    % {
+                        "keys": ", ".join(
+                            f"{project.key}-{ChangeRequest.KEY_PREFIX}{n}" for n in missing
+                        )
+                    },
+                    field="change_requests",
+                )
+            data["change_requests"] = changes
         return data
 
     @extend_schema(parameters=[IF_NONE_MATCH], responses=ProblemDetailSerializer)

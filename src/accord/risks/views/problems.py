@@ -131,6 +131,9 @@ def problem_detail(request: HttpRequest, key: str, number: int) -> HttpResponse:
     if risk is not None:
         risk.project = project
     requirements = list(problem_selectors.problem_requirements(user=user, problem=problem))
+    change_requests = list(problem_selectors.problem_change_requests(user=user, problem=problem))
+    for change in change_requests:
+        change.project = project
     events = list(project_selectors.audit_events_of(user=user, target=problem)[: HISTORY_LIMIT + 1])
     history_more = len(events) > HISTORY_LIMIT
     events = events[:HISTORY_LIMIT]
@@ -139,6 +142,7 @@ def problem_detail(request: HttpRequest, key: str, number: int) -> HttpResponse:
         problem=problem,
         risk=risk,
         requirements=requirements,
+        change_requests=change_requests,
         rows=[(event, project_selectors.field_changes(event)) for event in events],
         history_more=history_more,
         history_limit=HISTORY_LIMIT,
