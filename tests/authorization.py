@@ -523,25 +523,32 @@ def _problem_world(
     personas: Any, risks: dict[str, Any], requirements: dict[str, Any]
 ) -> dict[str, Any]:
     """An internal problem from the internal risk, and a shared one that links the internal
-    risk and the draft requirement too (clients read neither through it), through the
-    services."""
+    risk, the draft requirement and a team draft change request too (clients read none of them
+    through it), through the services."""
     from django.utils import timezone
 
+    from accord.changes import services as change_services
     from accord.risks import problem_services
 
     alice, bob, project = personas.alice, personas.bob, personas.project
     due = timezone.localdate() + dt.timedelta(days=10)
+    # A team draft that came from the problems: internal, so its title carries the marker.
+    change = change_services.change_create(
+        actor=bob, project=project, title=f"{CHANGE_INTERNAL_MARKER} from a problem",
+        type="modify_scope", reason=f"{CHANGE_INTERNAL_MARKER} problem reason",
+    )  # fmt: skip
     internal = problem_services.problem_create(
         actor=alice, project=project, title=PROBLEM_INTERNAL_MARKER,
         root_cause=f"{PROBLEM_INTERNAL_MARKER} root cause", owner=bob, due_date=due,
-        risk=risks["internal"],
+        risk=risks["internal"], change_requests=[change],
     )  # fmt: skip
     shared = problem_services.problem_create(
         actor=alice, project=project, title=PROBLEM_SHARED_MARKER,
         description=f"{PROBLEM_SHARED_MARKER} what happened", due_date=due, visibility="shared",
         risk=risks["internal"], requirements=[requirements["draft"], requirements["shared"]],
+        change_requests=[change],
     )  # fmt: skip
-    return {"internal": internal, "shared": shared}
+    return {"internal": internal, "shared": shared, "internal_change": change}
 
 
 def fingerprint() -> tuple[Any, ...]:
