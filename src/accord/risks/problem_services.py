@@ -330,7 +330,9 @@ def problem_update(
     expected_version: int | None = None,
 ) -> Problem:
     """Change a problem. Solving it sets `solved_at` (and needs a solution); opening it again
-    clears it. A past due date is kept as history."""
+    clears it. A past due date is kept as history. `requirements` and `change_requests`, when
+    given, replace the links (of the same project; another project's change request is refused
+    on "change_requests" naming its key)."""
     problem = _locked(problem)
     project = problem.project
     _require(policies.can_edit_risks(actor, project))
