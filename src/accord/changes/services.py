@@ -879,8 +879,6 @@ def change_apply(
             % {"key": change.key, "status": Status(change.status).label},
             "status",
         )
-    if create_tasks and not _task_service_available():
-        _refuse(_("Tasks cannot be created in this installation."), "create_tasks")
     items = list(
         change.items.select_related("requirement__project", "base_version").order_by("position")
     )
@@ -962,14 +960,6 @@ def change_apply(
         body=change.title,
     )
     return change
-
-
-def _task_service_available() -> bool:
-    try:
-        from accord.delivery import services as delivery_services
-    except ImportError:
-        return False
-    return hasattr(delivery_services, "task_create")
 
 
 # The approval policy -------------------------------------------------------------------------

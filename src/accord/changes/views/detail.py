@@ -351,6 +351,5 @@ def change_apply(request: HttpRequest, key: str, number: int) -> HttpResponse:
     page.update(
         form=form,
         applicable=change.status in (Status.APPROVED, Status.IN_IMPLEMENTATION),
-        tasks_available=services._task_service_available(),
     )
     return render(request, "changes/apply.html", page, status=status)
