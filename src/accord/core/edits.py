@@ -3,9 +3,11 @@ optimistic-locking check."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accord.core.exceptions import ApplicationError, StaleObjectError
@@ -44,3 +46,21 @@ def apply_fields(instance: Any, data: dict[str, Any], allowed: list[str] | tuple
         )
     for name, value in data.items():
         setattr(instance, name, value)
+
+
+def date_value(value: Any, field: str) -> dt.date | None:
+    """A date from a form, the API or a caller (date, datetime or ISO text); blank is None;
+    anything else is refused on `field`."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ApplicationError(_("Enter a valid date."), field=field)
+    return parsed

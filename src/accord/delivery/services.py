@@ -10,7 +10,6 @@ whatever else changed in the same write); `task.deleted` has milestone and statu
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,13 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accord.changes.models import ChangeRequest
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import apply_fields, check_version, validate_model
+from accord.core.edits import apply_fields, check_version, date_value, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.delivery import policies
@@ -83,22 +81,6 @@ def _decimal(value: Any, field: str, message: str) -> Decimal | None:
     if not number.is_finite():
         _refuse(message, field)
     return number
-
-
-def _date(value: Any, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        _refuse(_("Enter a valid date."), field)
-    return parsed
 
 
 def _choice(value: Any, choices: type, field: str, message: str) -> str:
@@ -210,9 +192,9 @@ def _clean_task(task: Task, data: dict[str, Any]) -> None:
     if "estimate_hours" in data:
         task.estimate_hours = _estimate(data["estimate_hours"])
     if "start_date" in data:
-        task.start_date = _date(data["start_date"], "start_date")
+        task.start_date = date_value(data["start_date"], "start_date")
     if "due_date" in data:
-        task.due_date = _date(data["due_date"], "due_date")
+        task.due_date = date_value(data["due_date"], "due_date")
     if "assignee" in data:
         task.assignee = _assignee(project, data["assignee"])
     if "milestone" in data:
@@ -660,7 +642,7 @@ def time_entry_create(
     across all tasks, never in the future. The task's spent hours grow in the same write."""
     task = _locked(task)
     _require(policies.can_edit_tasks(actor, task.project))
-    day = _date(date, "date")
+    day = date_value(date, "date")
     if day is None:
         _refuse(_("Enter the day the time was spent."), "date")
     if day > timezone.localdate():

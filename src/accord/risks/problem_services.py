@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accord.changes.models import ChangeRequest
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import check_version, validate_model
+from accord.core.edits import check_version, date_value, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.services import notify
@@ -29,7 +29,7 @@ from accord.risks import policies
 from accord.risks import services as risk_services
 from accord.risks.choices import OPEN_PROBLEM_STATES, ProblemStatus, RiskStatus
 from accord.risks.models import Problem, Risk
-from accord.risks.services import _actor_or_none, _can_see, _choice, _date, _member_user, _refuse
+from accord.risks.services import _actor_or_none, _can_see, _choice, _member_user, _refuse
 
 PROBLEM_FIELDS = (
     "title", "description", "impact", "root_cause", "solution", "owner", "due_date", "status",
@@ -177,7 +177,7 @@ def _clean(problem: Problem, data: dict[str, Any], was_status: str | None) -> No
     if "owner" in data:
         problem.owner = _member_user(project, data["owner"])
     if "due_date" in data:
-        problem.due_date = _date(data["due_date"], "due_date")
+        problem.due_date = date_value(data["due_date"], "due_date")
     if "risk" in data:
         problem.risk = _project_risk(project, data["risk"])
     if problem.status in SOLVED_STATES and not problem.solution:

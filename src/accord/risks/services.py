@@ -12,12 +12,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import apply_fields, check_version, validate_model
+from accord.core.edits import apply_fields, check_version, date_value, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.services import notify
@@ -95,22 +94,6 @@ def _member_user(project: Project, owner: Any) -> Any:
     if membership is None:
         _refuse(_("Choose a member of this project as the owner."), "owner")
     return membership.user
-
-
-def _date(value: Any, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        _refuse(_("Enter a valid date."), field)
-    return parsed
 
 
 def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -357,7 +340,7 @@ def _clean_action(action: ResponseAction, data: dict[str, Any]) -> None:
     if "owner" in data:
         action.owner = _member_user(action.risk.project, data["owner"])
     if "due_date" in data:
-        action.due_date = _date(data["due_date"], "due_date")
+        action.due_date = date_value(data["due_date"], "due_date")
     validate_model(action, exclude=["risk", "owner"])
 
 
