@@ -64,3 +64,15 @@ def date_value(value: Any, field: str) -> dt.date | None:
     if parsed is None:
         raise ApplicationError(_("Enter a valid date."), field=field)
     return parsed
+
+
+def choice_value(value: Any, choices: type, field: str, message: str) -> str:
+    """`value` when it is one of the choices' values, else refused on `field`."""
+    if value not in choices.values:
+        raise ApplicationError(message, field=field)
+    return value
+
+
+def user_or_none(actor: Any) -> Any:
+    """The actor when it is a signed-in user (system actions have none), for author fields."""
+    return actor if getattr(actor, "is_authenticated", False) else None

@@ -22,14 +22,22 @@ from django.utils.translation import gettext as _
 from accord.changes.models import ChangeRequest
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import apply_fields, check_version, date_value, validate_model
+from accord.core.edits import (
+    apply_fields,
+    check_version,
+    choice_value,
+    date_value,
+    user_or_none,
+    validate_model,
+)
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.delivery import policies
 from accord.delivery.choices import MOVES, TaskPriority, TaskStatus, TaskType
 from accord.delivery.models import Capacity, ChecklistItem, Task, TimeEntry, WipLimit
 from accord.notifications.services import notify
-from accord.projects.models import Membership, Milestone, Project
+from accord.projects import selectors as project_selectors
+from accord.projects.models import Milestone, Project
 from accord.requirements.models import Requirement
 from accord.risks.models import Problem, ResponseAction
 
@@ -62,10 +70,6 @@ def _require(allowed: bool, message: str | None = None) -> None:
         _refuse(message or _("You are not allowed to do this in this project."))
 
 
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 # Validation ----------------------------------------------------------------------------------
 
 
@@ -83,12 +87,6 @@ def _decimal(value: Any, field: str, message: str) -> Decimal | None:
     return number
 
 
-def _choice(value: Any, choices: type, field: str, message: str) -> str:
-    if value not in choices.values:
-        _refuse(message, field)
-    return value
-
-
 def _estimate(value: Any) -> Decimal | None:
     message = _("Enter an estimate from 0 to 2000 hours.")
     number = _decimal(value, "estimate_hours", message)
@@ -102,18 +100,7 @@ def _assignee(project: Project, value: Any) -> Any:
     anyone else is refused with the same message, whether or not such a user exists."""
     if value in (None, ""):
         return None
-    user_id = getattr(value, "pk", value)
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        user_id = None
-    membership = (
-        Membership.objects.filter(project=project, user_id=user_id, user__is_active=True)
-        .select_related("user")
-        .first()
-        if user_id
-        else None
-    )
+    membership = project_selectors.active_membership(project=project, user=value)
     if membership is None or not policies.can_be_assigned(membership.role):
         _refuse(_("Choose a manager or member of this project as the assignee."), "assignee")
     return membership.user
@@ -182,11 +169,11 @@ def _clean_task(task: Task, data: dict[str, Any]) -> None:
     if "description" in data:
         task.description = (data["description"] or "").strip()
     if "type" in data:
-        _choice(task.type, TaskType, "type", _("Choose a type from the list."))
+        choice_value(task.type, TaskType, "type", _("Choose a type from the list."))
     if "priority" in data:
-        _choice(task.priority, TaskPriority, "priority", _("Choose a priority from the list."))
+        choice_value(task.priority, TaskPriority, "priority", _("Choose a priority from the list."))
     if "status" in data:
-        _choice(task.status, TaskStatus, "status", _("Choose a status from the list."))
+        choice_value(task.status, TaskStatus, "status", _("Choose a status from the list."))
     if "blocked_reason" in data:
         task.blocked_reason = (data["blocked_reason"] or "").strip()
     if "estimate_hours" in data:
@@ -260,7 +247,7 @@ def _notify_assignee(*, actor: Any, task: Task) -> None:
         recipients=[assignee],
         kind="task.assigned",
         project=task.project,
-        actor=_actor_or_none(actor),
+        actor=user_or_none(actor),
         url=task.get_absolute_url(),
         title=lambda: _("Task %(key)s is assigned to you") % {"key": key},
         body=title,
@@ -437,7 +424,7 @@ def task_move(
     project = task.project
     _require(policies.can_edit_tasks(actor, project))
     check_version(task, expected_version)
-    status = _choice(status, TaskStatus, "status", _("Choose a column of the board."))
+    status = choice_value(status, TaskStatus, "status", _("Choose a column of the board."))
     _check_move(task.status, status)
     target_rank = None
     if before is not None and before.pk != task.pk:
@@ -501,17 +488,19 @@ def tasks_bulk_update(
         _refuse(_("Choose at least one task."), "tasks")
     values: dict[str, Any] = {}
     if "status" in data:
-        values["status"] = _choice(
+        values["status"] = choice_value(
             data["status"], TaskStatus, "status", _("Choose a status from the list.")
         )
         if values["status"] == TaskStatus.BLOCKED:
             _refuse(_("Block tasks one at a time, each with its reason."), "status")
     if "priority" in data:
-        values["priority"] = _choice(
+        values["priority"] = choice_value(
             data["priority"], TaskPriority, "priority", _("Choose a priority from the list.")
         )
     if "type" in data:
-        values["type"] = _choice(data["type"], TaskType, "type", _("Choose a type from the list."))
+        values["type"] = choice_value(
+            data["type"], TaskType, "type", _("Choose a type from the list.")
+        )
     if "assignee" in data:
         values["assignee"] = _assignee(project, data["assignee"])
     if "milestone" in data:
@@ -612,7 +601,7 @@ def checklist_toggle(*, actor: Any, item: ChecklistItem, done: bool) -> Checklis
     if item.done == bool(done):
         return item
     item.done = bool(done)
-    item.done_by = _actor_or_none(actor) if done else None
+    item.done_by = user_or_none(actor) if done else None
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done", "done_by", "done_at"])
     _checklist_audit(actor, item.task, {"item": item.text, "done": not done}, {"done": item.done})
@@ -714,7 +703,7 @@ def wip_limits_set(*, actor: Any, project: Project, limits: dict[str, int | None
     )
     wanted: dict[str, int | None] = {}
     for status, value in limits.items():
-        _choice(status, TaskStatus, status, _("Choose a column of the board."))
+        choice_value(status, TaskStatus, status, _("Choose a column of the board."))
         if value in (None, ""):
             wanted[status] = None
             continue
@@ -812,13 +801,9 @@ def task_from_response_action(*, actor: Any, action: ResponseAction) -> Task:
     _require(policies.can_edit_tasks(actor, project))
     assignee = None
     if action.owner_id:
-        role = (
-            Membership.objects.filter(project=project, user_id=action.owner_id)
-            .values_list("role", flat=True)
-            .first()
-        )
-        if policies.can_be_assigned(role) and action.owner.is_active:
-            assignee = action.owner
+        membership = project_selectors.active_membership(project=project, user=action.owner_id)
+        if membership is not None and policies.can_be_assigned(membership.role):
+            assignee = membership.user
     due = action.due_date
     description = _("Response to risk %(key)s: %(risk)s") % {
         "key": action.risk.key,

@@ -86,6 +86,22 @@ def project_get(*, user: Any, key: str) -> Project:
 # Members -------------------------------------------------------------------------------------
 
 
+def active_membership(*, project: Project, user: Any) -> Membership | None:
+    """The membership of an active user in the project, with the user; `user` is a User, a user
+    id (int or digits) or None. Unknown users, outsiders and inactive users all give None, so
+    callers refuse them alike."""
+    user_id = getattr(user, "pk", user)
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Membership.objects.filter(project=project, user_id=user_id, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
 def membership_list(*, project: Project) -> QuerySet[Membership]:
     return Membership.objects.filter(project=project).select_related("user")
 

@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from accord.changes.models import ChangeRequest
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import check_version, date_value, validate_model
+from accord.core.edits import (
+    check_version,
+    choice_value,
+    date_value,
+    user_or_none,
+    validate_model,
+)
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.services import notify
@@ -29,7 +35,7 @@ from accord.risks import policies
 from accord.risks import services as risk_services
 from accord.risks.choices import OPEN_PROBLEM_STATES, ProblemStatus, RiskStatus
 from accord.risks.models import Problem, Risk
-from accord.risks.services import _actor_or_none, _can_see, _choice, _member_user, _refuse
+from accord.risks.services import _can_see, _member_user, _refuse
 
 PROBLEM_FIELDS = (
     "title", "description", "impact", "root_cause", "solution", "owner", "due_date", "status",
@@ -167,11 +173,11 @@ def _clean(problem: Problem, data: dict[str, Any], was_status: str | None) -> No
     if "title" in data and not problem.title:
         _refuse(_("Give the problem a title."), "title")
     if "status" in data:
-        problem.status = _choice(
+        problem.status = choice_value(
             data["status"], ProblemStatus, "status", _("Choose a status from the list.")
         )
     if "visibility" in data:
-        problem.visibility = _choice(
+        problem.visibility = choice_value(
             data["visibility"], Visibility, "visibility", _("Choose who can see the problem.")
         )
     if "owner" in data:
@@ -214,7 +220,7 @@ def _notify_owner(*, actor: Any, problem: Problem) -> None:
         recipients=[owner],
         kind="problem.assigned",
         project=problem.project,
-        actor=_actor_or_none(actor),
+        actor=user_or_none(actor),
         url=problem.get_absolute_url(),
         title=lambda: _("You own problem %(key)s") % {"key": key},
         body=lambda: (

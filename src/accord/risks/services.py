@@ -16,10 +16,18 @@ from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import apply_fields, check_version, date_value, validate_model
+from accord.core.edits import (
+    apply_fields,
+    check_version,
+    choice_value,
+    date_value,
+    user_or_none,
+    validate_model,
+)
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.services import notify
+from accord.projects import selectors as project_selectors
 from accord.projects.models import Membership, Project
 from accord.risks import policies
 from accord.risks.choices import Category, RiskStatus, Strategy
@@ -46,10 +54,6 @@ def _require(allowed: bool, message: str | None = None) -> None:
         _refuse(message or _("You are not allowed to do this in this project."))
 
 
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 # Validation ----------------------------------------------------------------------------------
 
 
@@ -68,29 +72,12 @@ def _scale(value: Any, field: str) -> int:
     return number
 
 
-def _choice(value: Any, choices: type, field: str, message: str) -> str:
-    if value not in choices.values:
-        _refuse(message, field)
-    return value
-
-
 def _member_user(project: Project, owner: Any) -> Any:
     """The owner as a user of the project: a User, a user id or None. Anyone else is refused
     with the same message, whether or not such a user exists."""
     if owner in (None, ""):
         return None
-    user_id = getattr(owner, "pk", owner)
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        user_id = None
-    membership = (
-        Membership.objects.filter(project=project, user_id=user_id, user__is_active=True)
-        .select_related("user")
-        .first()
-        if user_id
-        else None
-    )
+    membership = project_selectors.active_membership(project=project, user=owner)
     if membership is None:
         _refuse(_("Choose a member of this project as the owner."), "owner")
     return membership.user
@@ -109,13 +96,15 @@ def _clean_risk(risk: Risk, data: dict[str, Any]) -> None:
     if "title" in data and not risk.title:
         _refuse(_("Give the risk a title."), "title")
     if "category" in data:
-        _choice(risk.category, Category, "category", _("Choose a category from the list."))
+        choice_value(risk.category, Category, "category", _("Choose a category from the list."))
     if "strategy" in data:
-        _choice(risk.strategy, Strategy, "strategy", _("Choose a response strategy from the list."))
+        choice_value(
+            risk.strategy, Strategy, "strategy", _("Choose a response strategy from the list.")
+        )
     if "status" in data:
-        _choice(risk.status, RiskStatus, "status", _("Choose a status from the list."))
+        choice_value(risk.status, RiskStatus, "status", _("Choose a status from the list."))
     if "visibility" in data:
-        _choice(risk.visibility, Visibility, "visibility", _("Choose who can see the risk."))
+        choice_value(risk.visibility, Visibility, "visibility", _("Choose who can see the risk."))
     if "probability" in data:
         risk.probability = _scale(risk.probability, "probability")
     if "impact" in data:
@@ -170,7 +159,7 @@ def _notify_owner(*, actor: Any, risk: Risk) -> None:
         recipients=[owner],
         kind="risk.assigned",
         project=risk.project,
-        actor=_actor_or_none(actor),
+        actor=user_or_none(actor),
         url=risk.get_absolute_url(),
         title=lambda: _("You own risk %(key)s") % {"key": key},
         body=title,
@@ -186,7 +175,7 @@ def _notify_action_owner(*, actor: Any, action: ResponseAction) -> None:
         recipients=[owner],
         kind="risk.action_assigned",
         project=risk.project,
-        actor=_actor_or_none(actor),
+        actor=user_or_none(actor),
         url=risk.get_absolute_url(),
         title=lambda: _("A response action of risk %(key)s is yours") % {"key": key},
         body=lambda: (
@@ -213,7 +202,7 @@ def _record_review(
 ) -> RiskReview:
     review = RiskReview.objects.create(
         risk=risk,
-        reviewed_by=_actor_or_none(actor),
+        reviewed_by=user_or_none(actor),
         reviewed_at=at or timezone.now(),
         probability=risk.probability,
         impact=risk.impact,
@@ -293,7 +282,9 @@ def risk_review(
     risk.probability = _scale(probability, "probability")
     risk.impact = _scale(impact, "impact")
     if status not in (None, ""):
-        risk.status = _choice(status, RiskStatus, "status", _("Choose a status from the list."))
+        risk.status = choice_value(
+            status, RiskStatus, "status", _("Choose a status from the list.")
+        )
     risk.score = risk.probability * risk.impact
     note = (note or "").strip()
     review = _record_review(risk, actor=actor, note=note)
