@@ -822,7 +822,7 @@ def change_decide(
 # Applying ------------------------------------------------------------------------------------
 
 
-def _confirming_user(change: ChangeRequest, policy: ApprovalPolicy, actor: Any) -> Any:
+def _confirming_user(change: ChangeRequest, actor: Any) -> Any:
     """Who the confirmations name: the client approver whose approval counted, else the
     project manager who approved, else the person applying."""
     approvals = [a for a in selectors.live_approvals(change) if a.decision == Decision.APPROVED]
@@ -909,12 +909,10 @@ def change_apply(
                 % {"key": item.requirement.key, "n": item.position},
                 "items",
             )
-    policy = selectors.policy_for(change.project)
-    confirmer = _confirming_user(change, policy, actor)
-    change._confirmer = confirmer
+    confirmer = _confirming_user(change, actor)
     for item in items:
         version = requirement_services.requirement_apply_change(
-            actor=actor, change_request=change, item=item
+            actor=actor, change_request=change, item=item, confirmed_by=confirmer
         )
         item.result_version = version
         item.result_requirement = version.requirement if version else item.requirement

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
-from accord.core.edits import apply_fields, check_version, validate_model
+from accord.core.edits import apply_fields, check_version, user_or_none, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
 from accord.notifications.mentions import parse_mentions
@@ -223,7 +223,7 @@ def _new_version(requirement: Requirement, *, actor: Any, note: str) -> Requirem
         number=(current.number + 1) if current else 1,
         content=content,
         content_hash=digest,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author=user_or_none(actor),
         note=note.strip()[:300],
         client_visible=requirement.visibility == Visibility.SHARED,
     )
@@ -958,29 +958,15 @@ def _criteria_keeping_verification(
     return entries
 
 
-def _change_confirmer(change_request: Any, actor: Any) -> Any:
-    """Who a confirmation by change request names: the client approver whose approval counted,
-    else the approving project manager, else the person applying it."""
-    confirmer = getattr(change_request, "_confirmer", None)
-    if confirmer is not None:
-        return confirmer
-    approvals = change_request.approvals.filter(
-        voided_at__isnull=True, decision="approved", approver__isnull=False
-    ).select_related("approver")
-    by_slot = {a.slot: a.approver for a in approvals.order_by("-id")}
-    confirmer = by_slot.get("client") or by_slot.get("manager") or actor
-    change_request._confirmer = confirmer
-    return confirmer
-
-
 @transaction.atomic
 def requirement_apply_change(
-    *, actor: Any, change_request: Any, item: Any
+    *, actor: Any, change_request: Any, item: Any, confirmed_by: Any
 ) -> RequirementVersion | None:
     """Carry one redline line of an approved change request into the requirements: add a new
     requirement (confirmed, shared, version 1), give one a new version with the proposed
     content (confirmed by the change: work must follow the new wording), or withdraw one.
-    New versions get a confirmation (ClientDecision) that names the change request. Returns
+    New versions get a confirmation (ClientDecision) that names the change request and, as its
+    signer, `confirmed_by` (the caller decides who counted for the client). Returns
     the new version (None for a withdrawal). The caller (changes.services.change_apply) holds
     the change request's row lock and has checked that it is approved."""
     from accord.changes.choices import ItemAction
@@ -1048,7 +1034,7 @@ def requirement_apply_change(
         version=version,
         content_hash=version.content_hash,
         decision=Decision.CONFIRMED,
-        decided_by=_change_confirmer(change_request, actor),
+        decided_by=confirmed_by,
         decided_at=change_request.decided_at or timezone.now(),
         comment=_("Approved in %(key)s") % {"key": key},
         change_request=change_request,
