@@ -15,8 +15,6 @@ from accord.projects.models import Project
 from accord.projects.pages import project_context
 
 GET_POST = ["GET", "POST"]
-# Stands in for a number in a reversed address, so that one reverse() serves a whole list.
-SLOT = 987654321
 # How a status badge looks: waiting, good, bad or done.
 STATUS_BADGES = {
     Status.DRAFT: "",
@@ -31,17 +29,6 @@ STATUS_BADGES = {
     Status.CLOSED: "",
     Status.WITHDRAWN: "",
 }
-
-
-def address_maker(name: str, **kwargs: Any) -> Any:
-    """Addresses of many rows from one reverse()."""
-    pattern = reverse(name, kwargs=kwargs)
-    slot = str(SLOT)
-
-    def address(value: int) -> str:
-        return pattern.replace(slot, str(value))
-
-    return address
 
 
 def labels() -> dict[str, dict[str, str]]:

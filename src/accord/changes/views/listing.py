@@ -22,9 +22,10 @@ from accord.changes import metrics, policies, selectors
 from accord.changes.choices import Decision, Status
 from accord.changes.filters import ChangeFilter
 from accord.changes.models import ChangeApproval
-from accord.changes.views.common import SLOT, address_maker, context, label, labels
+from accord.changes.views.common import context, label, labels
 from accord.projects import selectors as project_selectors
 from accord.projects.models import Project
+from accord.projects.pages import SLOT, address_maker
 
 ROW_FIELDS = (
     "id", "project_id", "number", "title", "type", "urgency", "status", "visibility",

@@ -26,8 +26,6 @@ from accord.delivery.choices import TaskStatus
 from accord.delivery.filters import TaskFilter
 from accord.delivery.forms import MoveForm, WipLimitsForm, milestone_queryset, team_queryset
 from accord.delivery.views.tasks import (
-    _SLOT,
-    address_maker,
     context_for,
     is_htmx,
     label,
@@ -39,7 +37,7 @@ from accord.delivery.views.tasks import (
     tasks_project,
 )
 from accord.projects.models import Project
-from accord.projects.pages import require
+from accord.projects.pages import SLOT, address_maker, require
 
 
 def wip_limits_of(project: Project) -> dict[str, int]:
@@ -63,8 +61,8 @@ def _columns(request: HttpRequest, project: Project, task_filter: TaskFilter) ->
     columns = selectors.board(request.user, project, task_filter.board_values())
     names = labels()
     key = project.key
-    detail_of = address_maker("delivery:detail", key=key, number=_SLOT)
-    move_of = address_maker("delivery:move", key=key, number=_SLOT)
+    detail_of = address_maker("delivery:detail", key=key, number=SLOT)
+    move_of = address_maker("delivery:move", key=key, number=SLOT)
     can_edit = policies.can_edit_tasks(request.user, project)
     for column in columns:
         column.label = names["status"].get(column.status, column.label)

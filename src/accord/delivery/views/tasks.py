@@ -44,15 +44,13 @@ from accord.delivery.models import ChecklistItem, Task, TimeEntry
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import refusal_status
 from accord.projects.models import Project
-from accord.projects.pages import project_context, require
+from accord.projects.pages import SLOT, address_maker, project_context, require
 from accord.requirements.models import Requirement
 from accord.risks.models import Problem
 
 GET_POST = ["GET", "POST"]
 HISTORY_LIMIT = 30
 TIME_LIMIT = 50
-# Stands in for a number in a reversed address, so that one reverse() serves a whole list.
-_SLOT = 987654321
 # How the status badge looks: waiting, moving, waiting on review, stuck, finished.
 STATUS_BADGES = {
     TaskStatus.TODO: "",
@@ -76,17 +74,6 @@ LINK_FIELDS = {
 
 
 # Shared helpers ------------------------------------------------------------------------------
-
-
-def address_maker(name: str, **kwargs: Any) -> Any:
-    """Addresses of many rows from one reverse()."""
-    pattern = reverse(name, kwargs=kwargs)
-    slot = str(_SLOT)
-
-    def address(value: int) -> str:
-        return pattern.replace(slot, str(value))
-
-    return address
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -193,7 +180,7 @@ def task_list(request: HttpRequest, key: str) -> HttpResponse:
         request.GET.get("page")
     )
     names = labels()
-    detail_of = address_maker("delivery:detail", key=project.key, number=_SLOT)
+    detail_of = address_maker("delivery:detail", key=project.key, number=SLOT)
     tasks = []
     for task in page.object_list:
         task.project = project
@@ -451,8 +438,8 @@ def move_targets(task: Task, names: dict[str, dict[str, str]]) -> list[tuple[str
 def checklist_context(request: HttpRequest, project: Project, task: Task) -> dict[str, Any]:
     items = list(ChecklistItem.objects.filter(task=task).order_by("position", "id"))
     key, number = project.key, task.number
-    toggle = address_maker("delivery:checklist-toggle", key=key, number=number, pk=_SLOT)
-    delete = address_maker("delivery:checklist-delete", key=key, number=number, pk=_SLOT)
+    toggle = address_maker("delivery:checklist-toggle", key=key, number=number, pk=SLOT)
+    delete = address_maker("delivery:checklist-delete", key=key, number=number, pk=SLOT)
     for item in items:
         item.toggle_url = toggle(item.pk)
         item.delete_url = delete(item.pk)
@@ -501,7 +488,7 @@ def _detail_page(
     entries_more = len(entries) > TIME_LIMIT
     entries = entries[:TIME_LIMIT]
     time_delete = address_maker("delivery:time-delete", key=project.key, number=task.number,
-                                pk=_SLOT)  # fmt: skip
+                                pk=SLOT)  # fmt: skip
     manager = context["can_manage"]
     for entry in entries:
         entry.can_delete = manager or (can_edit and entry.user_id == user.pk)

@@ -30,7 +30,7 @@ from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
 from accord.projects.models import Project
-from accord.projects.pages import project_context, require
+from accord.projects.pages import SLOT, address_maker, project_context, require
 from accord.requirements import compare, policies, selectors, services, workflow
 from accord.requirements.choices import (
     AGREED_STATES,
@@ -62,7 +62,6 @@ OWN_PAGES = {
 }
 HISTORY_LIMIT = 30
 # Stands in for a number or id in a reversed address; see `_address_maker`.
-_SLOT = 987654321
 
 
 def _effect(transition: str) -> str:
@@ -166,11 +165,11 @@ def _link_groups(
     user: Any, requirement: Requirement, detail_of: Any, can_edit: bool
 ) -> list[LinkGroup]:
     groups = {kind: LinkGroup(kind, str(label)) for kind, label in LinkKind.choices}
-    delete_url = _address_maker(
+    delete_url = address_maker(
         "requirements:link-delete",
         key=requirement.project.key,
         number=requirement.number,
-        pk=_SLOT,
+        pk=SLOT,
     )
     for direction, link in selectors.link_list(user=user, requirement=requirement):
         group = groups[link.kind]
@@ -180,18 +179,6 @@ def _link_groups(
             link.delete_url = delete_url(link.pk)
         (group.outgoing if direction == "out" else group.incoming).append(link)
     return [group for group in groups.values() if group.outgoing or group.incoming]
-
-
-def _address_maker(name: str, **kwargs: Any) -> Any:
-    """Addresses of many rows from one reverse(): the page lists versions, comments, links and
-    criteria, and reversing once per row would cost more than the rest of the row."""
-    pattern = reverse(name, kwargs=kwargs)
-    slot = str(_SLOT)
-
-    def address(value: int) -> str:
-        return pattern.replace(slot, str(value))
-
-    return address
 
 
 def _is_web_address(text: str) -> bool:
@@ -238,15 +225,13 @@ def _detail_page(
     can_comment = policies.can_comment(user, requirement)
 
     key, number = project.key, requirement.number
-    detail_of = _address_maker("requirements:detail", key=key, number=_SLOT)
-    version_url = _address_maker("requirements:version", key=key, number=number, version=_SLOT)
+    detail_of = address_maker("requirements:detail", key=key, number=SLOT)
+    version_url = address_maker("requirements:version", key=key, number=number, version=SLOT)
     diff_url = reverse("requirements:diff", kwargs={"key": key, "number": number})
 
     criteria = selectors.criteria_of(requirement)
     if can_edit:
-        verify_url = _address_maker(
-            "requirements:criterion-verify", key=key, number=number, pk=_SLOT
-        )
+        verify_url = address_maker("requirements:criterion-verify", key=key, number=number, pk=SLOT)
         for criterion in criteria:
             criterion.verify_url = verify_url(criterion.pk)
             # The form object only to show a refused entry again; the others are plain inputs.
@@ -272,8 +257,8 @@ def _detail_page(
         version.confirmations = confirmations.get(version.pk, [])
 
     comments = list(selectors.comment_list(user=user, requirement=requirement))
-    comment_delete_url = _address_maker(
-        "requirements:comment-delete", key=key, number=number, pk=_SLOT
+    comment_delete_url = address_maker(
+        "requirements:comment-delete", key=key, number=number, pk=SLOT
     )
     for comment in comments:
         if comment.author_id == user.pk or context["can_manage"]:

@@ -31,7 +31,7 @@ from accord.core.querysets import user_sees_everything
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error, refusal_status
 from accord.projects.models import Project
-from accord.projects.pages import paginate, project_context, require
+from accord.projects.pages import SLOT, address_maker, paginate, project_context, require
 from accord.risks import policies, selectors, services
 from accord.risks.choices import (
     ACTIVE_STATES,
@@ -58,8 +58,6 @@ HISTORY_LIMIT = 30
 # The review table and the chart show the latest reviews; a risk reviewed weekly for years
 # would otherwise make the page grow without end.
 REVIEW_LIMIT = 60
-# Stands in for a number in a reversed address, so that one reverse() serves a whole list.
-_SLOT = 987654321
 # Only the columns a register row shows; the texts can be long and are not needed there.
 ROW_FIELDS = (
     "id", "project_id", "number", "title", "category", "probability", "impact", "score",
@@ -72,17 +70,6 @@ STATUS_BADGES = {
     RiskStatus.CLOSED: "",
     RiskStatus.OCCURRED: "badge-bad",
 }
-
-
-def _address_maker(name: str, **kwargs: Any) -> Any:
-    """Addresses of many rows from one reverse()."""
-    pattern = reverse(name, kwargs=kwargs)
-    slot = str(_SLOT)
-
-    def address(value: int) -> str:
-        return pattern.replace(slot, str(value))
-
-    return address
 
 
 def _context(request: HttpRequest, project: Project) -> dict[str, Any]:
@@ -190,7 +177,7 @@ def risk_list(request: HttpRequest, key: str) -> HttpResponse:
     paginator = _Paginator(rows, settings.ACCORD_PAGE_SIZE, count_from=filtered)
     page = paginator.get_page(request.GET.get("page"))
     labels = _labels()
-    detail_of = _address_maker("risks:detail", key=project.key, number=_SLOT)
+    detail_of = address_maker("risks:detail", key=project.key, number=SLOT)
     today = timezone.localdate()
     risks = []
     for risk in page.object_list:
@@ -506,8 +493,8 @@ def _detail_page(
         risk.actions.select_related("owner", "task").order_by("done_at", "due_date", "id")
     )
     if can_edit:
-        complete_url = _address_maker("risks:action-complete", key=key, number=number, pk=_SLOT)
-        delete_url = _address_maker("risks:action-delete", key=key, number=number, pk=_SLOT)
+        complete_url = address_maker("risks:action-complete", key=key, number=number, pk=SLOT)
+        delete_url = address_maker("risks:action-delete", key=key, number=number, pk=SLOT)
         for action in actions:
             action.complete_url = complete_url(action.pk)
             action.delete_url = delete_url(action.pk)

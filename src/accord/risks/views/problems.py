@@ -22,14 +22,14 @@ from accord.core.exceptions import ApplicationError
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error, refusal_status
 from accord.projects.models import Project
-from accord.projects.pages import paginate, project_context, require
+from accord.projects.pages import SLOT, address_maker, paginate, project_context, require
 from accord.risks import policies, problem_selectors, problem_services, selectors
 from accord.risks.choices import OPEN_PROBLEM_STATES, ProblemStatus, RiskStatus
 from accord.risks.forms import VersionOnlyForm
 from accord.risks.models import Problem, Risk
 from accord.risks.problem_filters import ProblemFilter
 from accord.risks.problem_forms import ProblemForm, ProblemFromRiskForm
-from accord.risks.views.pages import _SLOT, _address_maker, _owner_choices
+from accord.risks.views.pages import _owner_choices
 
 GET_POST = ["GET", "POST"]
 HISTORY_LIMIT = 30
@@ -101,7 +101,7 @@ def problem_list(request: HttpRequest, key: str) -> HttpResponse:
     rows = problem_filter.qs.only(*ROW_FIELDS).select_related("owner")
     page = paginate(request, rows)
     labels = status_labels()
-    detail_of = _address_maker("risks:problem-detail", key=project.key, number=_SLOT)
+    detail_of = address_maker("risks:problem-detail", key=project.key, number=SLOT)
     problems = []
     for problem in page.object_list:
         problem.project = project
@@ -350,7 +350,7 @@ def problems_of_risk(user: Any, project: Project, risk: Risk) -> list[Problem]:
         .order_by("-number")[:RISK_PROBLEMS_LIMIT]
     )
     labels = status_labels()
-    detail_of = _address_maker("risks:problem-detail", key=project.key, number=_SLOT)
+    detail_of = address_maker("risks:problem-detail", key=project.key, number=SLOT)
     for problem in problems:
         problem.project = project
         label_problem(problem, labels)
