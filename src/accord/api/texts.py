@@ -50,3 +50,7 @@ NOT_A_BASELINE_OR_CURRENT = _('Give a baseline number, or "current".')
 EMPTY_LIST = _("Name at least one requirement.")
 TAGS_TO_CHANGE = _("Name at least one tag to add or remove.")
 LINK_TARGET_HELP = _("The number of the requirement to link to, in the same project.")
+COMMENT_VISIBILITY_HELP = _(
+    "Who reads the comment. Without it: internal for the team, shared for clients; clients "
+    "may only write shared comments."
+)

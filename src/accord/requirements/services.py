@@ -798,12 +798,20 @@ def _readers(project: Project, visibility: str) -> list[Any]:
 
 
 @transaction.atomic
-def comment_create(*, actor: Any, requirement: Requirement, body: str, visibility: str) -> Comment:
+def comment_create(
+    *, actor: Any, requirement: Requirement, body: str, visibility: str | None = None
+) -> Comment:
+    """Post a comment. Without a visibility it takes the author's: internal for the team,
+    shared for clients. Clients write shared comments only; asking for an internal one is
+    refused (pages and API alike), never quietly turned into a shared one."""
     project = requirement.project
     _require(policies.can_comment(actor, requirement))
     body = (body or "").strip()
     if not body:
         _refuse(_("Write something before posting."), "body")
+    internal = policies.can_edit_requirements(actor, project)
+    if visibility is None:
+        visibility = Visibility.INTERNAL if internal else Visibility.SHARED
     if visibility not in Visibility.values:
         _refuse(_("Choose who can read the comment."), "visibility")
     if visibility == Visibility.SHARED and not requirement.is_shared:
@@ -811,7 +819,6 @@ def comment_create(*, actor: Any, requirement: Requirement, body: str, visibilit
             _("This requirement is not shared with the client yet; comment internally."),
             "visibility",
         )
-    internal = policies.can_edit_requirements(actor, project)
     if not internal and visibility != Visibility.SHARED:
         _refuse(_("Your comments are shared with the project team."), "visibility")
     comment = Comment.objects.create(

@@ -590,7 +590,9 @@ class CommentSerializer(ModelSerializer):
 
 class CommentInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10000)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.INTERNAL)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices, required=False, help_text=texts.COMMENT_VISIBILITY_HELP
+    )
 
 
 class LinkedRequirementSerializer(serializers.Serializer):

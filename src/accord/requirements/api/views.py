@@ -28,7 +28,6 @@ from rest_framework.response import Response
 from accord.api import texts
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, not_modified
 from accord.api.views import ProjectChildViewSet, VersionedDetailMixin
-from accord.core.choices import Visibility
 from accord.core.textdiff import diff_tokens
 from accord.projects import policies as project_policies
 from accord.requirements import policies, selectors, services
@@ -544,11 +543,12 @@ class CommentViewSet(mixins.ListModelMixin, RequirementChildViewSet):
         if not policies.can_comment(request.user, requirement):
             raise PermissionDenied()
         data = self.read_input(CommentInputSerializer)
-        visibility = data["visibility"]
-        if not project_policies.can_view_internal(request.user, self.project):
-            visibility = Visibility.SHARED
+        # The service refuses what the author may not write (a client's internal comment).
         comment = services.comment_create(
-            actor=request.user, requirement=requirement, body=data["body"], visibility=visibility
+            actor=request.user,
+            requirement=requirement,
+            body=data["body"],
+            visibility=data.get("visibility"),
         )
         return self.output(self.get_queryset().get(pk=comment.pk), status=status.HTTP_201_CREATED)
 

@@ -789,13 +789,27 @@ class CommentTests(RequirementApiTestCase):
     def test_a_client_comment_is_always_shared(self) -> None:
         self.login(self.carol)
         response = self.client.post(
-            url(self.submitted, "comments/"),
-            {"body": "A4 landscape is **fine**.", "visibility": "internal"},
-            format="json",
+            url(self.submitted, "comments/"), {"body": "A4 landscape is **fine**."}, format="json"
         )
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["visibility"], "shared")
         self.assertIn("<strong>fine</strong>", response.json()["body_html"])
+
+    def test_a_client_comment_sent_as_internal_is_refused_naming_the_field(self) -> None:
+        self.login(self.carol)
+        response = self.client.post(
+            url(self.submitted, "comments/"),
+            {"body": "Only for the team, please.", "visibility": "internal"},
+            format="json",
+        )
+        self.assertError(response, 400, "visibility")
+        self.assertFalse(Comment.objects.filter(body="Only for the team, please.").exists())
+
+    def test_a_team_comment_is_internal_unless_shared(self) -> None:
+        self.login(self.bob)
+        posted = self.client.post(url(self.submitted, "comments/"), {"body": "Hi"}, format="json")
+        self.assertEqual(posted.status_code, 201, posted.content)
+        self.assertEqual(posted.json()["visibility"], "internal")
 
     def test_internal_comments_cannot_be_deleted_by_clients_or_seen(self) -> None:
         self.login(self.carol)

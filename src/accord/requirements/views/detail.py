@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes import policies as change_policies
-from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.notifications.mentions import mention_handle
 from accord.projects import policies as project_policies
@@ -347,14 +346,6 @@ def _chooses_visibility(user: Any, requirement: Requirement) -> bool:
     return requirement.is_shared and project_policies.can_view_internal(user, requirement.project)
 
 
-def _fixed_visibility(user: Any, requirement: Requirement) -> str:
-    """Without a choice: clients always write to the team and the client (shared); the team
-    writes internally on a requirement the client cannot see yet."""
-    if project_policies.can_view_internal(user, requirement.project):
-        return Visibility.INTERNAL
-    return Visibility.SHARED
-
-
 # The requirement -----------------------------------------------------------------------------
 
 
@@ -511,8 +502,9 @@ def comment_create(request: HttpRequest, key: str, number: int) -> HttpResponse:
                 actor=user,
                 requirement=requirement,
                 body=form.cleaned_data["body"],
-                visibility=form.cleaned_data.get("visibility")
-                or _fixed_visibility(user, requirement),
+                # Without a choice, the author's own: shared for clients, internal for the
+                # team on a requirement the client cannot see yet.
+                visibility=form.cleaned_data.get("visibility") or None,
             )
         except ApplicationError as exc:
             apply_error(form, exc)
