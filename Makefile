@@ -35,17 +35,20 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts conftest.py
 	$(BIN)/ruff format --check src tests bench scripts conftest.py
 
-## Lint, then the whole suite on SQLite (browser tests included), then again on PostgreSQL when
-## ACCORD_TEST_POSTGRES_URL (or DATABASE_URL) points at one. Tests get a throw-away data folder.
+## Lint, then the whole suite on SQLite (browser tests included), Schemathesis against a live
+## server, then the suite again on PostgreSQL when ACCORD_TEST_POSTGRES_URL (or DATABASE_URL)
+## points at one. Tests get a throw-away data folder.
 test: lint
 	env -u DATABASE_URL $(BIN)/accord makemigrations --check --dry-run
 	@echo "== SQLite"
-	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -n 2
+	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -n 2 -m "not schemathesis"
+	@echo "== Schemathesis: the API against its schema on a live server (SQLite, demo workspace)"
+	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -m schemathesis
 	@pg="$${ACCORD_TEST_POSTGRES_URL:-}"; \
 	case "$${DATABASE_URL:-}" in postgres*) pg="$${pg:-$$DATABASE_URL}";; esac; \
 	if [ -n "$$pg" ]; then \
 		echo "== PostgreSQL: $$pg"; \
-		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser"; \
+		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser and not schemathesis"; \
 	fi
 
 ## Regenerate the Chinese catalogues of every app and compile them.
