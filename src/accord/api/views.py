@@ -18,6 +18,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http_status
@@ -29,6 +30,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.serializers import BaseSerializer
 
 from accord.api.concurrency import etag_for, expected_version, not_modified
+from accord.api.errors import json_error
 from accord.api.permissions import ProjectPolicy
 from accord.projects.models import Project
 from accord.projects.selectors import project_get
@@ -158,6 +160,8 @@ class ApiRouter(DefaultRouter):
         return self.APIRootView.as_view(api_root_dict=links)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, path: str) -> JsonResponse:
-    """An unknown API address: the same JSON error as an unknown object."""
-    return JsonResponse({"message": str(_("Not found.")), "field": None, "extra": {}}, status=404)
+    """An unknown API address: the same JSON error as an unknown object, for every method (no
+    CSRF check, which would answer a write with the pages' HTML 403)."""
+    return json_error(404, _("Not found."))

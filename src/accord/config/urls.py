@@ -16,3 +16,9 @@ urlpatterns = [
     path("api/", include("accord.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ errors answer in the API's JSON format; elsewhere with the pages' error pages.
+handler400 = "accord.api.errors.bad_request"
+handler403 = "accord.api.errors.permission_denied"
+handler404 = "accord.api.errors.page_not_found"
+handler500 = "accord.api.errors.server_error"
