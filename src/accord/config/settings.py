@@ -10,6 +10,8 @@ EMAIL_URL           smtp://user:pass@host:port?tls=True, console:// (default con
 ACCORD_FROM_EMAIL   sender address of outgoing mail
 ACCORD_SECURE       1 behind HTTPS: secure cookies, HSTS and SSL redirect
 ACCORD_PROXY_COUNT  number of reverse proxies in front of the server (0)
+ACCORD_WORKER_HEARTBEAT   seconds between a worker's heartbeats (5)
+ACCORD_WORKER_DEAD_AFTER  seconds of silence after which a worker's jobs are taken over (30)
 """
 
 from __future__ import annotations
@@ -351,3 +353,6 @@ LOGGING = {
 ACCORD_PAGE_SIZE = 25
 ACCORD_INVITATION_DAYS = 14
 ACCORD_MAIL_MAX_ATTEMPTS = 8
+# Workers beat every few seconds; one silent for DEAD_AFTER is dead and its jobs are taken over.
+ACCORD_WORKER_HEARTBEAT = float(os.environ.get("ACCORD_WORKER_HEARTBEAT", "5"))
+ACCORD_WORKER_DEAD_AFTER = float(os.environ.get("ACCORD_WORKER_DEAD_AFTER", "30"))

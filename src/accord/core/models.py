@@ -154,3 +154,44 @@ class AuditEvent(models.Model):
     def changed_fields(self) -> list[tuple[str, object, object]]:
         keys = sorted(set(self.before) | set(self.after))
         return [(k, self.before.get(k), self.after.get(k)) for k in keys]
+
+
+class WorkerHeartbeat(models.Model):
+    """One running `accord worker`; it beats every few seconds (`ACCORD_WORKER_HEARTBEAT`).
+
+    A worker whose beat is older than `ACCORD_WORKER_DEAD_AFTER` is dead: the running workers
+    delete its row and hand its jobs to the living (accord.core.worker.services).
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, primary_key=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"))
+    beat_at = models.DateTimeField(_("last beat"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id[:8]} ({self.host}:{self.pid})"
+
+
+class PeriodicRun(models.Model):
+    """One period's run of one periodic job; the unique (job, period) row is what makes two
+    workers racing for the same period start the job once."""
+
+    job = models.CharField(_("job"), max_length=100)
+    period_start = models.DateTimeField(_("period"))
+    worker_id = models.CharField(_("worker"), max_length=64)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="core_periodic_run_once")
+        ]
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"

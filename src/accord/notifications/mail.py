@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from accord.notifications.models import EmailStatus, OutgoingEmail
 
@@ -62,35 +65,39 @@ def email_retry(*, email: OutgoingEmail) -> OutgoingEmail:
     return email
 
 
-def email_requeue_stranded() -> int:
-    """Give every undelivered message a delivery job again if it has none.
+def email_release_stranded(*, live_workers: frozenset[str], claimed_before: dt.datetime) -> int:
+    """Give undelivered mail that nobody is working on a delivery job again; returns how many
+    messages were released. A worker-layer recovery hook (registered in apps.py).
 
-    A worker killed while sending leaves its message "sending" and its job "running" forever;
-    a message queued while jobs ran in-process may have no job at all. `accord worker` calls
-    this when it starts, so such mail is delayed, never lost. Returns how many were requeued.
+    A message "sending" under a worker that no longer beats goes back to queued: that worker
+    died mid-send, perhaps after the mail server accepted it, so the copy sent next carries the
+    same Message-ID. A queued message without a job (queued while jobs ran in-process, or its
+    job lost) gets one. Only rows older than `claimed_before` are touched, so a message being
+    queued or claimed right now is left alone.
     """
     from django_tasks_db.models import DBTaskResult
 
-    from accord.notifications.tasks import SENDING_LEASE, deliver_email
+    from accord.notifications.tasks import deliver_email
 
     if not deliver_email.get_backend().supports_defer:
         return 0
+    orphaned = list(
+        OutgoingEmail.objects.filter(status=EmailStatus.SENDING, last_attempt_at__lt=claimed_before)
+        .exclude(worker_id__in=live_workers)
+        .values_list("pk", flat=True)
+    )
+    if orphaned:
+        OutgoingEmail.objects.filter(pk__in=orphaned, status=EmailStatus.SENDING).update(
+            status=EmailStatus.QUEUED, worker_id=""
+        )
     pending = DBTaskResult.objects.filter(
         task_path=deliver_email.module_path, status__in=["READY", "RUNNING"]
     ).values_list("args_kwargs", flat=True)
     has_job = {(args_kwargs.get("args") or [None])[0] for args_kwargs in pending}
-    stale_before = timezone.now() - SENDING_LEASE
-    stranded = [
-        email.pk
-        for email in OutgoingEmail.objects.filter(
-            status__in=[EmailStatus.QUEUED, EmailStatus.SENDING]
-        ).only("pk", "status", "last_attempt_at")
-        if (email.status == EmailStatus.QUEUED and email.pk not in has_job)
-        or (
-            email.status == EmailStatus.SENDING
-            and (email.last_attempt_at or stale_before) <= stale_before
-        )
-    ]
-    for pk in stranded:
+    queued = OutgoingEmail.objects.filter(status=EmailStatus.QUEUED).filter(
+        Q(created_at__lt=claimed_before) | Q(pk__in=orphaned)
+    )
+    jobless = [pk for pk in queued.values_list("pk", flat=True) if pk not in has_job]
+    for pk in jobless:
         deliver_email.enqueue(pk)
-    return len(stranded)
+    return len(set(orphaned) | set(jobless))

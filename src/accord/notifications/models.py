@@ -4,6 +4,8 @@ delays mail, loses none."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +17,18 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def new_message_id() -> str:
+    """A Message-ID header value such as <175…@host>, unique to one message."""
+    return make_msgid(domain=DNS_NAME)
+
+
 class OutgoingEmail(models.Model):
-    """One message to one recipient; the worker sends it and retries with back-off."""
+    """One message to one recipient; the worker sends it and retries with back-off.
+
+    Delivery is at least once: a worker that dies after the mail server accepted the message
+    but before "sent" is stored leaves it to be sent again. Every attempt carries the same
+    Message-ID, fixed when the message is queued, so the receiving side can drop the copy.
+    """
 
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
@@ -30,6 +42,11 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, default=new_message_id, editable=False
+    )
+    # The worker sending the message (status "sending"); if it dies, the message is queued again.
+    worker_id = models.CharField(_("worker"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -11,13 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from accord.core.worker import current_worker_id
 from accord.notifications.models import EmailStatus, OutgoingEmail
 
 log = logging.getLogger(__name__)
-
-# A worker that died while sending leaves the message "sending"; after this long another
-# attempt may take it over, so a crash delays mail instead of losing it.
-SENDING_LEASE = dt.timedelta(minutes=10)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -26,23 +23,17 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def _claim(email_id: int) -> OutgoingEmail | None:
-    """Mark the message as being sent, so a second job for it does not send it twice."""
+    """Mark the message as being sent by this worker, so a second job for it does not send it
+    twice. If this worker dies meanwhile, the running workers queue it again (mail.py)."""
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None:
-            return None
-        now = timezone.now()
-        stale = (
-            email.status == EmailStatus.SENDING
-            and email.last_attempt_at is not None
-            and email.last_attempt_at < now - SENDING_LEASE
-        )
-        if email.status != EmailStatus.QUEUED and not stale:
+        if email is None or email.status != EmailStatus.QUEUED:
             return None
         email.status = EmailStatus.SENDING
         email.attempts += 1
-        email.last_attempt_at = now
-        email.save(update_fields=["status", "attempts", "last_attempt_at"])
+        email.last_attempt_at = timezone.now()
+        email.worker_id = current_worker_id()
+        email.save(update_fields=["status", "attempts", "last_attempt_at", "worker_id"])
         return email
 
 
@@ -52,6 +43,8 @@ def _send(email: OutgoingEmail) -> None:
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        # The same on every attempt: a copy sent again after a crash is recognisable.
+        headers={"Message-ID": email.message_id},
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")

@@ -204,49 +204,93 @@ def test_failed_mail_is_listed_in_the_admin_with_its_error(
     assert email.last_error in detail.content.decode()
 
 
-def test_a_message_left_sending_by_a_dead_worker_is_taken_over(smtp_sink, db_tasks) -> None:
-    from accord.notifications.tasks import SENDING_LEASE, deliver_email
+def dead_worker(settings) -> str:
+    """A worker that stopped beating longer ago than the takeover limit."""
+    from accord.core.models import WorkerHeartbeat
 
-    email = OutgoingEmail.objects.create(
-        to="a@example.com",
-        subject="Left behind",
-        body="B",
-        status=EmailStatus.SENDING,
-        attempts=1,
-        last_attempt_at=timezone.now() - SENDING_LEASE - dt.timedelta(minutes=1),
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.ACCORD_WORKER_DEAD_AFTER + 30)
+    WorkerHeartbeat.objects.create(
+        worker_id="dead", host="h", pid=1, started_at=long_ago, beat_at=long_ago
     )
-    fresh = OutgoingEmail.objects.create(
-        to="b@example.com",
-        subject="Being sent",
-        body="B",
-        status=EmailStatus.SENDING,
-        attempts=1,
-        last_attempt_at=timezone.now(),
+    return "dead"
+
+
+def test_every_message_gets_its_own_message_id_when_queued(smtp_sink, db_tasks) -> None:
+    first, second = queue_one(), queue_one()
+
+    assert first.message_id.startswith("<") and first.message_id.endswith(">")
+    assert first.message_id != second.message_id
+    run_worker()
+    assert sorted(m["Message-ID"] for m in smtp_sink.messages) == sorted(
+        [first.message_id, second.message_id]
     )
 
-    assert deliver_email.call(email.pk) == "sent"
-    assert deliver_email.call(fresh.pk) == "skipped"
+
+def test_a_retry_after_a_failed_attempt_carries_the_same_message_id(smtp_sink, db_tasks) -> None:
+    smtp_sink.stop()
+    email = queue_one()
+    run_worker()
+    smtp_sink.start()
+    retry = pending_tasks().get()
+    with time_machine.travel(retry.run_after + dt.timedelta(seconds=1)):
+        run_worker()
+
+    assert [m["Message-ID"] for m in smtp_sink.messages] == [email.message_id]
+
+
+def test_mail_a_dead_worker_was_sending_is_sent_again_with_the_same_message_id(
+    smtp_sink, db_tasks, settings
+) -> None:
+    """The worker died after the mail server accepted the message and before "sent" was
+    stored: the message goes out again, and the receiver sees the same Message-ID twice."""
+    from accord.core.models import WorkerHeartbeat
+    from accord.core.worker.services import workers_recover
+
+    email = queue_one(subject="Accepted, then the worker died")
+    run_worker()
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.SENDING,
+        sent_at=None,
+        worker_id=dead_worker(settings),
+        last_attempt_at=timezone.now() - dt.timedelta(seconds=settings.ACCORD_WORKER_DEAD_AFTER),
+    )
+    # A message being sent by a worker that still beats is left to it, however long it takes.
+    WorkerHeartbeat.objects.create(
+        worker_id="alive", host="h", pid=2, started_at=timezone.now(), beat_at=timezone.now()
+    )
+    busy = queue_one(subject="Slow server")
+    OutgoingEmail.objects.filter(pk=busy.pk).update(
+        status=EmailStatus.SENDING,
+        worker_id="alive",
+        last_attempt_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    DBTaskResult.objects.filter(status="READY").update(status="RUNNING", worker_ids=["alive"])
+
+    assert workers_recover() == 1
+    run_worker()
 
     email.refresh_from_db()
-    fresh.refresh_from_db()
+    busy.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
-    assert fresh.status == EmailStatus.SENDING
-    assert [m["Subject"] for m in smtp_sink.messages] == ["Left behind"]
+    assert busy.status == EmailStatus.SENDING
+    copies = [m for m in smtp_sink.messages if m["Subject"] == "Accepted, then the worker died"]
+    assert [m["Message-ID"] for m in copies] == [email.message_id, email.message_id]
 
 
-def test_the_worker_requeues_mail_stranded_by_a_dead_worker(smtp_sink, db_tasks) -> None:
-    from accord.notifications.tasks import SENDING_LEASE
-
-    # Killed mid-send: the message is "sending" and its job "running", both forever.
+def test_the_worker_requeues_mail_stranded_by_a_dead_worker(smtp_sink, db_tasks, settings) -> None:
+    # Killed mid-send: the message is "sending" and its job "running", both under a worker
+    # that no longer beats.
     dead = queue_one(subject="Stranded")
-    DBTaskResult.objects.filter(status="READY").update(status="RUNNING")
-    OutgoingEmail.objects.filter(pk=dead.pk).update(
-        status=EmailStatus.SENDING,
-        attempts=1,
-        last_attempt_at=timezone.now() - SENDING_LEASE - dt.timedelta(seconds=5),
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.ACCORD_WORKER_DEAD_AFTER + 5)
+    DBTaskResult.objects.filter(status="READY").update(
+        status="RUNNING", worker_ids=[dead_worker(settings)], started_at=long_ago
     )
-    # Stored without any job.
+    OutgoingEmail.objects.filter(pk=dead.pk).update(
+        status=EmailStatus.SENDING, attempts=1, last_attempt_at=long_ago, worker_id="dead"
+    )
+    # Stored without any job (queued while jobs ran in-process).
     orphan = OutgoingEmail.objects.create(to="o@example.com", subject="Orphan", body="B")
+    OutgoingEmail.objects.filter(pk=orphan.pk).update(created_at=long_ago)
     # Has its job waiting: must not get a second one.
     waiting = queue_one(subject="Waiting")
 

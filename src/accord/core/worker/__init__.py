@@ -1,0 +1,13 @@
+"""The worker layer of `accord worker`, on top of django-tasks and django-tasks-db.
+
+Apps register with it in their `AppConfig.ready()` and never import the worker loop:
+
+- `register_periodic(name, every=…, task=…)`: a task run once per period by one worker.
+- `register_recovery(name, hook)`: release rows a dead worker held (e-mail being sent).
+- `current_worker_id()`: the id to store on a row a job holds while it works on it.
+"""
+
+from accord.core.worker.registry import register_periodic, register_recovery
+from accord.core.worker.runner import current_worker_id
+
+__all__ = ["current_worker_id", "register_periodic", "register_recovery"]
