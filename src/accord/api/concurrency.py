@@ -1,6 +1,8 @@
 """ETag and If-Match for objects with a `version` (optimistic locking over HTTP).
 
-Every detail response carries `ETag: W/"<model>-<pk>-v<version>"`. A write that sends
+Every detail response carries `ETag: W/"v<version>-<digest>"`, the digest a keyed hash of what
+the object is and its version: the tag tells nothing of database ids (a raw row number would
+tell a client how many objects of the kind exist on the server). A write that sends
 `If-Match` is refused with 412 when the object changed since the client read it; the version
 it was checked against goes on to the service as `expected_version`, so a change that lands
 between this check and the write is refused there with 409.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.crypto import salted_hmac
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +23,11 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
+
+from accord.core.models import TimeStampedModel
+
+# Keyed on the server's secret: without it nobody can tell which object a tag stands for.
+ETAG_SALT = "accord.api.concurrency.etag"
 
 
 class PreconditionFailed(APIException):
@@ -44,8 +52,18 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
-def etag_for(instance: Any) -> str:
-    return f'W/"{instance._meta.model_name}-{instance.pk}-v{instance.version}"'
+def is_versioned(instance: Any) -> bool:
+    """Objects with a version counter (optimistic locking); a decision's `version` is a link
+    to the requirement version it was made on, not a counter, and gets no ETag."""
+    return isinstance(instance, TimeStampedModel)
+
+
+def etag_for(instance: Any, version: int | None = None) -> str:
+    """The instance's ETag at its current version (or at `version`)."""
+    version = instance.version if version is None else version
+    identity = f"{instance._meta.label_lower}:{instance.pk}:{version}"
+    digest = salted_hmac(ETAG_SALT, identity, algorithm="sha256").hexdigest()[:24]
+    return f'W/"v{version}-{digest}"'
 
 
 def _opaque(tag: str) -> str:

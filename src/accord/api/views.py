@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.serializers import BaseSerializer
 
-from accord.api.concurrency import etag_for, expected_version, not_modified
+from accord.api.concurrency import etag_for, expected_version, is_versioned, not_modified
 from accord.api.errors import json_error
 from accord.api.permissions import ProjectPolicy
 from accord.projects.models import Project
@@ -89,7 +89,7 @@ class ApiViewMixin:
         serializer_class = serializer_class or self.serializer_class  # type: ignore[attr-defined]
         context = self.get_serializer_context()  # type: ignore[attr-defined]
         data = serializer_class(instance, context=context).data  # type: ignore[misc]
-        headers = {"ETag": etag_for(instance)} if hasattr(instance, "version") else {}
+        headers = {"ETag": etag_for(instance)} if is_versioned(instance) else {}
         return Response(data, status=status, headers=headers)
 
 

@@ -1,3 +1,4 @@
+from accord.api.concurrency import etag_for
 from accord.accounts.tests.factories import UserFactory
 from accord.api.tests.base import ApiTestCase
 from accord.core.models import AuditEvent
@@ -172,7 +173,7 @@ class MembershipRemoveApiTests(ApiTestCase):
     def test_a_stale_if_match_keeps_the_member(self) -> None:
         self.login(self.alice)
         membership = Membership.objects.get(user=self.vera)
-        stale = f'W/"membership-{membership.pk}-v0"'
+        stale = etag_for(membership, 0)
         self.assertError(
             self.client.delete(f"{LIST}{membership.pk}/", headers={"if-match": stale}), 412
         )

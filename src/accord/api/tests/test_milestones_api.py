@@ -4,6 +4,7 @@ from unittest import mock
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.core.choices import Visibility
 from accord.core.models import AuditEvent
@@ -91,7 +92,7 @@ class MilestoneDetailApiTests(MilestoneApiTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["key"], "ACME-M3")
         self.assertEqual(response.json()["name"], "Go-live")
-        self.assertEqual(response["ETag"], f'W/"milestone-{self.launch.pk}-v1"')
+        self.assertEqual(response["ETag"], etag_for(self.launch, 1))
 
     def test_internal_milestones_do_not_exist_for_clients(self) -> None:
         self.login(self.carol)
@@ -135,7 +136,7 @@ class MilestoneWriteApiTests(MilestoneApiTestCase):
         self.assertEqual(response.json()["key"], "ACME-M4")
         self.assertEqual(response.json()["visibility"], Visibility.SHARED)
         milestone = Milestone.objects.get(name="UAT")
-        self.assertEqual(response["ETag"], f'W/"milestone-{milestone.pk}-v1"')
+        self.assertEqual(response["ETag"], etag_for(milestone, 1))
         self.assertTrue(
             AuditEvent.objects.filter(action="milestone.created", target_id=milestone.pk)
         )
@@ -178,7 +179,7 @@ class MilestoneWriteApiTests(MilestoneApiTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         self.assertEqual(response.json()["status"], "done")
         self.assertNotEqual(response["ETag"], etag)
-        self.assertEqual(response["ETag"], f'W/"milestone-{self.design.pk}-v2"')
+        self.assertEqual(response["ETag"], etag_for(self.design, 2))
 
     def test_a_stale_if_match_answers_412(self) -> None:
         self.login(self.bob)

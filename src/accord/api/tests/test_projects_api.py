@@ -1,6 +1,7 @@
 import datetime as dt
 from unittest import mock
 
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.core.models import AuditEvent
 from accord.projects.api.views import ProjectViewSet
@@ -84,7 +85,7 @@ class ProjectDetailApiTests(ApiTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["client_name"], "ACME Corp")
         self.assertEqual(response.json()["my_role"], Role.MEMBER)
-        self.assertEqual(response["ETag"], f'W/"project-{self.project.pk}-v1"')
+        self.assertEqual(response["ETag"], etag_for(self.project, 1))
 
     def test_keys_are_case_insensitive_in_urls(self) -> None:
         self.login(self.bob)
@@ -164,7 +165,7 @@ class ProjectUpdateApiTests(ApiTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         self.assertEqual(response.json()["status"], "active")
         self.assertEqual(response.json()["version"], 2)
-        self.assertEqual(response["ETag"], f'W/"project-{self.project.pk}-v2"')
+        self.assertEqual(response["ETag"], etag_for(self.project, 2))
         self.project.refresh_from_db()
         self.assertEqual(self.project.status, ProjectStatus.ACTIVE)
         event = AuditEvent.objects.filter(action="project.updated").get()
@@ -181,7 +182,7 @@ class ProjectUpdateApiTests(ApiTestCase):
 
     def test_a_stale_if_match_is_refused_with_412_and_nothing_changes(self) -> None:
         self.login(self.alice)
-        stale = f'W/"project-{self.project.pk}-v1"'
+        stale = etag_for(self.project, 1)
         Project.objects.filter(pk=self.project.pk).update(version=2)
         body = self.assertError(
             self.client.patch(ACME, {"name": "Mine"}, format="json", headers={"if-match": stale}),
@@ -203,7 +204,7 @@ class ProjectUpdateApiTests(ApiTestCase):
                 ACME,
                 {"name": "Mine"},
                 format="json",
-                headers={"if-match": f'W/"project-{self.project.pk}-v1"'},
+                headers={"if-match": etag_for(self.project, 1)},
             )
         body = self.assertError(response, 409)
         self.assertIn("Someone else changed this project", body["message"])

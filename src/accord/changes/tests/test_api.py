@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.changes.choices import Status
 from accord.changes.models import ChangeApproval, ChangeRequest
@@ -347,7 +348,7 @@ class RefusalTests(ChangeApiTestCase):
 
     def test_stale_edit_is_412_and_409(self) -> None:
         self.login(self.bob)
-        stale = f'W/"changerequest-{self.change.pk}-v{self.change.version - 1}"'
+        stale = etag_for(self.change, self.change.version - 1)
         response = self.client.patch(
             url(self.change), {"title": "New"}, format="json", HTTP_IF_MATCH=stale
         )

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accord.api.concurrency import etag_for
 from accord.core.models import AuditEvent
 from accord.delivery import services
 from accord.delivery.choices import TaskStatus
@@ -126,7 +127,7 @@ def test_create_with_links_by_number_and_read_it_back(personas):
     ]
     assert [i["text"] for i in body["checklist"]] == ["API", "UI"]
     assert body["assignee"]["id"] == personas.bob.pk and body["estimate_hours"] == "8.00"
-    assert response["ETag"] == f'W/"task-{Task.objects.get().pk}-v1"'
+    assert response["ETag"] == etag_for(Task.objects.get(), 1)
     assert AuditEvent.objects.filter(action="task.created").count() == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.api.concurrency import etag_for
 from accord.accounts.choices import Language
 from accord.accounts.services import api_token_create
 from accord.api.tests.base import ApiTestCase
@@ -183,7 +184,7 @@ class RequirementDetailTests(RequirementApiTestCase):
         body = response.json()
         self.assertEqual(body["key"], "ACME-R2")
         self.assertEqual(
-            response["ETag"], f'W/"requirement-{self.submitted.pk}-v{body["version"]}"'
+            response["ETag"], etag_for(self.submitted, body["version"])
         )
         self.assertEqual(
             [c["text"] or c["given"] for c in body["criteria"]],

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.core.models import AuditEvent
 from accord.risks import services
@@ -137,7 +138,7 @@ class RiskDetailTests(RiskApiTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         body = response.json()
         self.assertEqual(body["key"], "ACME-K2")
-        self.assertEqual(response["ETag"], f'W/"risk-{self.shared.pk}-v1"')
+        self.assertEqual(response["ETag"], etag_for(self.shared, 1))
         self.assertEqual(body["cause"], "The client's data team is busy with the year-end close.")
         self.assertEqual([r["score"] for r in body["reviews"]], [16])
         self.assertEqual(
