@@ -1,5 +1,5 @@
-from accord.api.concurrency import etag_for
 from accord.accounts.tests.factories import UserFactory
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.core.models import AuditEvent
 from accord.notifications.models import OutgoingEmail

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.api.concurrency import etag_for
 from accord.accounts.choices import Language
 from accord.accounts.services import api_token_create
+from accord.api.concurrency import etag_for
 from accord.api.tests.base import ApiTestCase
 from accord.core.choices import Visibility
 from accord.requirements import services
@@ -183,9 +183,7 @@ class RequirementDetailTests(RequirementApiTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         body = response.json()
         self.assertEqual(body["key"], "ACME-R2")
-        self.assertEqual(
-            response["ETag"], etag_for(self.submitted, body["version"])
-        )
+        self.assertEqual(response["ETag"], etag_for(self.submitted, body["version"]))
         self.assertEqual(
             [c["text"] or c["given"] for c in body["criteria"]],
             ["The PDF matches the on-screen report.", "a past month"],
