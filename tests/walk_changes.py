@@ -11,7 +11,7 @@ The world (its keys are what tests/walk_changes_api.py and tests/walk_delivery.p
 - "shared": a client's request (raised by carol) awaiting approval, with a line on the agreed
   (confirmed, shared) requirement and, added by the team, a line on the internal draft
   requirement, the internal risk as a new risk and a shift of the shared milestone: clients
-  read none of the internal things through it;
+  read none of the internal things through it (and dave may not approve it);
 - "approved": a client's request approved by alice and dave, adding a requirement, ready to be
   applied.
 """
@@ -40,6 +40,7 @@ from tests.authorization import (
 
 def build_world(personas: Any, requirements: dict[str, Any], risks: dict[str, Any]) -> dict:
     from accord.changes import services
+    from accord.changes.tests.factories import client_asked_later
     from accord.projects.models import Milestone
 
     alice, bob, carol, dave = personas.alice, personas.bob, personas.carol, personas.dave
@@ -76,7 +77,11 @@ def build_world(personas: Any, requirements: dict[str, Any], risks: dict[str, An
         schedule=[{"milestone": milestone, "shift_days": 5, "note": "Testing"}],
         new_risks=[risks["internal"], risks["shared"]],
     )  # fmt: skip
-    services.change_transition(actor=alice, change=shared, transition="request_approval")
+    # Approval of a request with lines hidden from the client is asked of the team only; the
+    # client's approver is added to the policy right after, so the walk also reads a request
+    # that awaits the client (who may read, not approve, it) with internal lines.
+    with client_asked_later(project):
+        services.change_transition(actor=alice, change=shared, transition="request_approval")
 
     approved = services.change_create(
         actor=carol, project=project, title=f"{CHANGE_SHARED_MARKER} approved", type="add_scope",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accord.changes.choices import ApproverSlot, Decision, Status
 from accord.changes.models import ApprovalPolicy, ChangeApproval, ChangeRequest
+from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.projects import policies
 from accord.projects.choices import Role
@@ -158,6 +159,36 @@ def decision_options(user: Any, change: ChangeRequest) -> str | None:
         return decision_slot(user, change, policy_for(change.project))
     except ApplicationError:
         return None
+
+
+def hidden_from_client(change: ChangeRequest) -> dict[str, list[str]]:
+    """The lines of the request a client cannot see, by field: redline lines on requirements
+    that are not shared ("items", named by position and key) and schedule lines on internal
+    milestones ("schedule", by key). A client approver signs the content hash over them, so
+    none may be asked to, or may, approve while this is not empty. New risks are the team's
+    assessment, not content the client agrees to: an internal one shows clients as a count."""
+    key = change.project.key
+    hidden: dict[str, list[str]] = {}
+    items = (
+        change.items.exclude(requirement=None)
+        .exclude(requirement__visibility=Visibility.SHARED)
+        .order_by("position")
+        .values_list("position", "requirement__number")
+    )
+    lines = [
+        _("line %(n)s (%(key)s)") % {"n": position, "key": f"{key}-R{number}"}
+        for position, number in items
+    ]
+    if lines:
+        hidden["items"] = lines
+    milestones = (
+        change.schedule_impacts.exclude(milestone__visibility=Visibility.SHARED)
+        .order_by("milestone__number")
+        .values_list("milestone__number", flat=True)
+    )
+    if milestones:
+        hidden["schedule"] = [f"{key}-M{number}" for number in milestones]
+    return hidden
 
 
 def waiting_approvers(change: ChangeRequest, policy: ApprovalPolicy) -> list[Any]:

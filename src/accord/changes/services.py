@@ -42,6 +42,7 @@ from accord.core.choices import Visibility
 from accord.core.edits import check_version, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
+from accord.core.signoffs import AUDIT_KEY, signoff_ref
 from accord.notifications.services import notify
 from accord.projects.choices import Role
 from accord.projects.models import Membership, Milestone, Project
@@ -518,6 +519,11 @@ def change_update(
     before = snapshot(change, AUDIT_FIELDS)
     before_parts = _summary(change)
     old_hash, old_revision = change.content_hash, change.revision
+    awaiting_client = (
+        selectors.hidden_from_client(change)
+        if change.status == Status.AWAITING_APPROVAL and (items is not None or schedule is not None)
+        else None
+    )
     _apply_data(change, data, BASE_FIELDS if client else EDITABLE_FIELDS)
     _check_fields(change)
     cleaned_items = (
@@ -536,6 +542,9 @@ def change_update(
         change.new_risks.set(cleaned_new)
     if cleaned_source is not None:
         change.source_risks.set(cleaned_source)
+    if awaiting_client is not None:
+        # The client's approvers are asked already: the edit may not hide more from them.
+        _check_client_sees_all(change, selectors.policy_for(project), before=awaiting_client)
     new_hash = change_hash(change)
     old, new = changes(before, snapshot(change, AUDIT_FIELDS))
     after_parts = _summary(change)
@@ -609,6 +618,37 @@ def _check_policy_reachable(change: ChangeRequest, policy: ApprovalPolicy) -> No
             )
 
 
+def _check_client_sees_all(
+    change: ChangeRequest, policy: ApprovalPolicy, *, before: dict[str, list[str]] | None = None
+) -> None:
+    """Refuse to put a request before client approvers while part of the content they would
+    sign is hidden from them (they would see a placeholder and a count); the message names
+    those parts for the team, who shares or removes them first. With `before` (an edit of a
+    request they are asked already), only parts the edit newly hides are refused, so an edit
+    that shares or removes them goes through."""
+    if not policy.client_approvals:
+        return
+    hidden = selectors.hidden_from_client(change)
+    if before is not None:
+        hidden = {
+            field: new
+            for field, names in hidden.items()
+            if (new := [name for name in names if name not in before.get(field, [])])
+        }
+    if not hidden:
+        return
+    parts = ", ".join(name for names in hidden.values() for name in names)
+    _refuse(
+        _(
+            "The client's approvers cannot see all of this request, so they cannot be asked to "
+            "approve it. Share these with the client or remove them from the request first: "
+            "%(parts)s."
+        )
+        % {"parts": parts},
+        next(iter(hidden)),
+    )
+
+
 @transaction.atomic
 def change_transition(
     *,
@@ -636,6 +676,7 @@ def change_transition(
         change.visibility = Visibility.SHARED
     elif transition == Transition.REQUEST_APPROVAL:
         _check_policy_reachable(change, policy)
+        _check_client_sees_all(change, policy)
         change.approval_requested_at = now
         change.approval_due = timezone.localdate(now) + dt.timedelta(days=policy.decision_days)
         change.reminded_at = None
@@ -763,6 +804,20 @@ def change_decide(
         )
     if decision == Decision.REJECTED and not comment:
         _refuse(_("Say why you reject the change: a comment is required."), "comment")
+    if decision == Decision.APPROVED and slot == ApproverSlot.CLIENT:
+        # A safety net for what happened after approval was requested (a requirement of the
+        # redline back in draft, a policy that now asks the client): the hash covers it all.
+        # Only a count: the hidden parts' keys are not the client's to read.
+        hidden = selectors.hidden_from_client(change)
+        if hidden:
+            _refuse(
+                _(
+                    "%(count)s part(s) of this request are not shared with you, so you cannot "
+                    "approve it yet. Ask the project manager to share or remove them."
+                )
+                % {"count": sum(len(names) for names in hidden.values())},
+                "decision",
+            )
     try:
         with transaction.atomic():
             approval = ChangeApproval.objects.create(
@@ -775,6 +830,7 @@ def change_decide(
                 revision=change.revision,
                 decided_at=timezone.now(),
             )
+            approval.seal()
     except IntegrityError:
         _refuse(_("You have already decided on this revision of the change request."), "decision")
     audit_record(
@@ -787,6 +843,7 @@ def change_decide(
             "content_hash": change.content_hash,
             "revision": change.revision,
             **({"comment": comment} if comment else {}),
+            AUDIT_KEY: signoff_ref(approval),
         },
     )
     outcome = _outcome(change, policy)

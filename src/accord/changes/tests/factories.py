@@ -3,11 +3,13 @@ record is real."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from accord.changes import services
+from accord.changes import selectors, services
 from accord.changes.choices import Decision, Status, Transition
-from accord.changes.models import ChangeRequest
+from accord.changes.models import ApprovalPolicy, ChangeRequest
 from accord.projects.choices import Role
 from accord.projects.models import Membership
 from accord.requirements.choices import Status as RequirementStatus
@@ -33,6 +35,26 @@ def confirmed_requirement(project: Any, **fields: Any):
 def modify_line(requirement: Any, **proposed: Any) -> dict[str, Any]:
     proposed.setdefault("description", requirement.description + " Also as CSV.")
     return {"action": "modify", "requirement": requirement, "proposed": proposed, "note": ""}
+
+
+@contextmanager
+def client_asked_later(project: Any) -> Iterator[None]:
+    """Approval requested while the project's policy asks no client approver, who is added
+    right after: the one way a request with lines hidden from the client can await approval
+    (the client's approvers may read it but not approve it). For tests of what clients read
+    of such a request."""
+    pm = _member(project, Role.MANAGER)
+    policy = selectors.policy_for(project)
+    fields = {name: getattr(policy, name) for name in services.POLICY_FIELDS}
+    services.policy_update(
+        actor=pm, project=project, data={**fields, "client_approvals": 0, "require_manager": True}
+    )
+    yield
+    if policy.pk is None:
+        # The project kept the default policy: back to it (no row), as the tests expect.
+        ApprovalPolicy.objects.filter(project=project).delete()
+    else:
+        services.policy_update(actor=pm, project=project, data=fields)
 
 
 _PATH = {
@@ -71,6 +93,10 @@ def make_change(
         path = _PATH[Status.AWAITING_APPROVAL]
     for step in path:
         change.refresh_from_db()
+        if step == Transition.REQUEST_APPROVAL and selectors.hidden_from_client(change):
+            with client_asked_later(project):
+                services.change_transition(actor=pm, change=change, transition=step)
+            continue
         services.change_transition(actor=pm, change=change, transition=step)
     change.refresh_from_db()
     if status in (Status.APPROVED, Status.REJECTED, Status.IN_IMPLEMENTATION, Status.IMPLEMENTED):

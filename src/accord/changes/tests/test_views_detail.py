@@ -16,7 +16,12 @@ from django.urls import reverse
 from accord.changes import services
 from accord.changes.choices import Status
 from accord.changes.models import ChangeRequest
-from accord.changes.tests.factories import confirmed_requirement, make_change, modify_line
+from accord.changes.tests.factories import (
+    client_asked_later,
+    confirmed_requirement,
+    make_change,
+    modify_line,
+)
 from accord.core.models import AuditEvent
 from accord.projects.tests.factories import MilestoneFactory
 from accord.requirements.tests.factories import make_requirement
@@ -79,7 +84,10 @@ def awaiting(personas: Any) -> ChangeRequest:
                    make_risk(project, title="Shared new risk", visibility="shared")],
     )  # fmt: skip
     change.refresh_from_db()
-    services.change_transition(actor=personas.alice, change=change, transition="request_approval")
+    with client_asked_later(project):
+        services.change_transition(
+            actor=personas.alice, change=change, transition="request_approval"
+        )
     change.refresh_from_db()
     return change
 
