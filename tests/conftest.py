@@ -68,15 +68,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def is_policy_violation(text: str) -> bool:
+    """Chromium's console message for something the Content-Security-Policy (or the
+    Permissions-Policy) refused: "Refused to execute inline script because …"."""
+    return text.startswith("Refused to") or any(
+        name in text for name in ("Content Security Policy", "Permissions-Policy")
+    )
+
+
 @pytest.fixture
 def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context (no cookies) and page, English unless the test switches.
 
-    When the test fails, the page as it was is saved next to the other screenshots.
+    When the test fails, the page as it was is saved next to the other screenshots. Whatever
+    the test does, the browser must not have refused anything under the site's security
+    policies: a refusal means a page relies on inline code that does not run for users.
     """
     context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused: list[str] = []
+
+    def collect(message: Any) -> None:
+        if is_policy_violation(message.text):
+            refused.append(f"{page.url}: {message.text}")
+
+    page.on("console", collect)
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -84,6 +101,9 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)
     context.close()
+    assert not refused, "The browser refused content under the site's policies:\n" + "\n".join(
+        refused
+    )
 
 
 @pytest.fixture

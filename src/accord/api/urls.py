@@ -5,7 +5,7 @@ other views); they are gathered here under one root.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accord.accounts.api import urls as accounts_api
 from accord.api.views import ApiRouter, not_found
@@ -40,7 +40,9 @@ urlpatterns = [
     path("v1/", include(delivery_api.urlpatterns)),
     # The schema and its docs page describe the API, not anyone's data: public.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI's start-up script comes from docs/?script, not inline: the
+    # Content-Security-Policy runs scripts from the site's files only.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/ answers in the API's error format, not with an HTML page.
     re_path(r"^(?P<path>.*)$", not_found, name="not-found"),
 ]
