@@ -9,7 +9,7 @@ urlpatterns = [
     path("language/", views.language_set, name="language"),
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("tokens/<int64:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path(

@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http_status
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from rest_framework.serializers import BaseSerializer
 from accord.api.concurrency import etag_for, expected_version, is_versioned, not_modified
 from accord.api.errors import json_error
 from accord.api.permissions import ProjectPolicy
+from accord.core.integers import digits_fit
 from accord.projects.models import Project
 from accord.projects.selectors import project_get
 
@@ -68,6 +70,11 @@ class ApiViewMixin:
         self.perform_authentication(request)  # type: ignore[attr-defined]
         activate_user_preferences(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # The routers' patterns take digits of any length; a number the database cannot hold
+        # names nothing, so it is the same 404 as any unknown object (never an overflow).
+        for value in kwargs.values():
+            if isinstance(value, str) and value.isdigit() and not digits_fit(value):
+                raise NotFound()
 
     def read_input(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> dict[str, Any]:
         """Validate the request body with an input serializer; 400 names the field at fault."""

@@ -4,7 +4,7 @@ from accord.changes.views import detail, editing, listing
 
 app_name = "changes"
 K = "<str:key>/changes"
-ONE = K + "/<int:number>"
+ONE = K + "/<int64:number>"
 
 urlpatterns = [
     path(K + "/", listing.change_list, name="list"),

@@ -105,9 +105,15 @@ class TaskFilter(django_filters.FilterSet):
         return any(data.get(name) for name in self.FILTER_NAMES)
 
     def board_values(self) -> dict[str, str]:
-        """The board's filters as given (for its links and moves)."""
+        """The board's filters as given (for its links and moves), those the form accepts: a
+        value it refuses (an unknown or out-of-range id) shows as the form's error instead."""
         data = self.data or {}
-        return {name: data.get(name, "") for name in self.BOARD_FILTERS if data.get(name)}
+        refused = self.form.errors
+        return {
+            name: data.get(name, "")
+            for name in self.BOARD_FILTERS
+            if data.get(name) and name not in refused
+        }
 
     def by_selector(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         """Every filter means what `selectors.filter_tasks` says, as in the API."""

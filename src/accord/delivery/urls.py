@@ -5,7 +5,7 @@ from accord.delivery.views import board, tasks
 
 app_name = "delivery"
 K = "<str:key>/tasks"
-ONE = K + "/<int:number>"
+ONE = K + "/<int64:number>"
 
 urlpatterns: list = [
     # pages
@@ -19,10 +19,10 @@ urlpatterns: list = [
     path(ONE + "/delete/", tasks.task_delete, name="delete"),
     path(ONE + "/move/", board.task_move, name="move"),
     path(ONE + "/checklist/", tasks.checklist_add, name="checklist-add"),
-    path(ONE + "/checklist/<int:pk>/toggle/", tasks.checklist_toggle, name="checklist-toggle"),
-    path(ONE + "/checklist/<int:pk>/delete/", tasks.checklist_delete, name="checklist-delete"),
+    path(ONE + "/checklist/<int64:pk>/toggle/", tasks.checklist_toggle, name="checklist-toggle"),
+    path(ONE + "/checklist/<int64:pk>/delete/", tasks.checklist_delete, name="checklist-delete"),
     path(ONE + "/time/", tasks.time_create, name="time-create"),
-    path(ONE + "/time/<int:pk>/delete/", tasks.time_delete, name="time-delete"),
+    path(ONE + "/time/<int64:pk>/delete/", tasks.time_delete, name="time-delete"),
     # progress, burn-up, workload (src/accord/delivery/insights_urls.py)
     *insights_urls.urlpatterns,
 ]

@@ -4,9 +4,9 @@ from accord.risks.views import pages, problems
 
 app_name = "risks"
 K = "<str:key>/risks"
-ONE = K + "/<int:number>"
+ONE = K + "/<int64:number>"
 P = "<str:key>/problems"
-P_ONE = P + "/<int:number>"
+P_ONE = P + "/<int64:number>"
 
 urlpatterns = [
     # pages
@@ -19,8 +19,8 @@ urlpatterns = [
     path(ONE + "/delete/", pages.risk_delete, name="delete"),
     path(ONE + "/review/", pages.risk_review, name="review"),
     path(ONE + "/actions/", pages.action_create, name="action-create"),
-    path(ONE + "/actions/<int:pk>/complete/", pages.action_complete, name="action-complete"),
-    path(ONE + "/actions/<int:pk>/delete/", pages.action_delete, name="action-delete"),
+    path(ONE + "/actions/<int64:pk>/complete/", pages.action_complete, name="action-complete"),
+    path(ONE + "/actions/<int64:pk>/delete/", pages.action_delete, name="action-delete"),
     path(ONE + "/occurred/", problems.problem_from_risk, name="problem-from-risk"),
     # problems
     path(P + "/", problems.problem_list, name="problems"),

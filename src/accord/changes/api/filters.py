@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.changes.choices import ChangeType, Status, Urgency
 from accord.changes.models import ChangeRequest
+from accord.core import integers
 
 
 class ChangeFilter(django_filters.FilterSet):
@@ -21,7 +22,7 @@ class ChangeFilter(django_filters.FilterSet):
     urgency = django_filters.MultipleChoiceFilter(
         choices=Urgency.choices, label=_("Urgency"), distinct=False
     )
-    requested_by = django_filters.NumberFilter(
+    requested_by = integers.NumberFilter(
         field_name="requested_by_id", label=_("Requested by (user id)")
     )
     ordering = django_filters.OrderingFilter(

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.changes.choices import (
     ApproverSlot,
@@ -153,7 +154,7 @@ class ChangeDetailSerializer(ChangeSerializer):
 
 class ChangeItemInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ItemAction.choices)
-    requirement = serializers.IntegerField(
+    requirement = IntegerField(
         required=False,
         allow_null=True,
         default=None,
@@ -173,8 +174,8 @@ class ChangeItemInputSerializer(serializers.Serializer):
 
 
 class ChangeScheduleInputSerializer(serializers.Serializer):
-    milestone = serializers.IntegerField(help_text=_("The milestone's number (2 for ACME-M2)."))
-    shift_days = serializers.IntegerField(help_text=_("Days; negative means earlier."))
+    milestone = IntegerField(help_text=_("The milestone's number (2 for ACME-M2)."))
+    shift_days = IntegerField(help_text=_("Days; negative means earlier."))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
@@ -196,10 +197,10 @@ class ChangeInputSerializer(serializers.Serializer):
     items = ChangeItemInputSerializer(many=True, required=False)
     schedule = ChangeScheduleInputSerializer(many=True, required=False)
     new_risks = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text=_("Risk numbers.")
+        child=IntegerField(), required=False, help_text=_("Risk numbers.")
     )
     source_risks = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text=_("Risk numbers.")
+        child=IntegerField(), required=False, help_text=_("Risk numbers.")
     )
 
 
@@ -293,13 +294,11 @@ class ChangePolicySerializer(ModelSerializer):
 
 class ChangePolicyInputSerializer(serializers.Serializer):
     require_manager = serializers.BooleanField()
-    client_approvals = serializers.IntegerField(min_value=0)
-    board_approvals = serializers.IntegerField(min_value=0, default=0)
-    board = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text=_("User ids.")
-    )
+    client_approvals = IntegerField(min_value=0)
+    board_approvals = IntegerField(min_value=0, default=0)
+    board = serializers.ListField(child=IntegerField(), required=False, help_text=_("User ids."))
     allow_self_approval = serializers.BooleanField(default=False)
-    decision_days = serializers.IntegerField(min_value=0)
+    decision_days = IntegerField(min_value=0)
 
 
 class ChangeMetricsSerializer(serializers.Serializer):

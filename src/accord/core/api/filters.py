@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 
 from accord.api import texts
+from accord.core import integers
 from accord.core.models import AuditEvent
 
 
@@ -10,7 +11,7 @@ class AuditRecordFilter(django_filters.FilterSet):
     # The actor is matched by id, not through a user lookup, so a filter value cannot tell
     # whether some user outside the project exists.
     action = django_filters.CharFilter(label=texts.ACTION)
-    actor = django_filters.NumberFilter(field_name="actor_id", label=texts.ACTOR_ID)
+    actor = integers.NumberFilter(field_name="actor_id", label=texts.ACTOR_ID)
     since = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=texts.SINCE
     )

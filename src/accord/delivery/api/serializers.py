@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
 from accord.delivery.models import ChecklistItem, Task, TimeEntry
@@ -169,10 +170,8 @@ class TaskInputSerializer(serializers.Serializer):
     blocked_reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
-    assignee = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text=ASSIGNEE_HELP
-    )
-    milestone = serializers.IntegerField(
+    assignee = IntegerField(required=False, allow_null=True, default=None, help_text=ASSIGNEE_HELP)
+    milestone = IntegerField(
         required=False, allow_null=True, default=None, help_text=MILESTONE_HELP
     )
     estimate_hours = serializers.DecimalField(
@@ -182,15 +181,15 @@ class TaskInputSerializer(serializers.Serializer):
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     requirements = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        child=IntegerField(min_value=1), required=False, default=list,
         help_text=_("Numbers of the linked requirements (3 for ACME-R3)."),
     )  # fmt: skip
     change_requests = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        child=IntegerField(min_value=1), required=False, default=list,
         help_text=_("Numbers of the linked change requests (2 for ACME-CR2)."),
     )  # fmt: skip
     problems = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        child=IntegerField(min_value=1), required=False, default=list,
         help_text=_("Numbers of the linked problems (4 for ACME-P4)."),
     )  # fmt: skip
     checklist = serializers.ListField(
@@ -208,7 +207,7 @@ class TaskUpdateSerializer(TaskInputSerializer):
 
 class MoveInputSerializer(serializers.Serializer):
     status = StatusField()
-    before = serializers.IntegerField(
+    before = IntegerField(
         required=False, allow_null=True, default=None, min_value=1,
         help_text=_("Place the task before this task of the column (its number); null: bottom."),
     )  # fmt: skip
@@ -229,14 +228,14 @@ class BulkInputSerializer(serializers.Serializer):
     """Only the fields given change; `assignee` or `milestone` null clears them."""
 
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500,
+        child=IntegerField(min_value=1), min_length=1, max_length=500,
         help_text=_("Numbers of the tasks to change (44 for ACME-T44)."),
     )  # fmt: skip
     status = StatusField(required=False)
     priority = PriorityField(required=False)
     type = TypeField(required=False)
-    assignee = serializers.IntegerField(required=False, allow_null=True, help_text=ASSIGNEE_HELP)
-    milestone = serializers.IntegerField(required=False, allow_null=True, help_text=MILESTONE_HELP)
+    assignee = IntegerField(required=False, allow_null=True, help_text=ASSIGNEE_HELP)
+    milestone = IntegerField(required=False, allow_null=True, help_text=MILESTONE_HELP)
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -282,8 +281,8 @@ class TimeEntryInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-def _limit_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
+def _limit_field() -> IntegerField:
+    return IntegerField(
         required=False, allow_null=True, help_text=_("1–999, or null for no limit.")
     )
 

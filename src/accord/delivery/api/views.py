@@ -27,7 +27,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_v
 from accord.api.permissions import ProjectPolicy
 from accord.api.views import PROJECT_KEY, ApiViewMixin, ProjectChildViewSet, ProjectScopedMixin
 from accord.changes.models import ChangeRequest
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.delivery import policies, selectors, services
 from accord.delivery.api.serializers import (
@@ -176,11 +177,15 @@ class TaskFilter(django_filters.FilterSet):
         method="by_selector",
         label=gettext_lazy("Status (repeat for several; `open`: anything but done)"),
     )
-    assignee = django_filters.CharFilter(
-        method="by_selector", label=gettext_lazy("Assignee: a user id, `me` or `none`")
+    assignee = integers.IdOrKeywordFilter(
+        keywords=(selectors.ME, selectors.NONE),
+        method="by_selector",
+        label=gettext_lazy("Assignee: a user id, `me` or `none`"),
     )
-    milestone = django_filters.CharFilter(
-        method="by_milestone", label=gettext_lazy("Milestone: its number, or `none`")
+    milestone = integers.IdOrKeywordFilter(
+        keywords=(selectors.NONE,),
+        method="by_milestone",
+        label=gettext_lazy("Milestone: its number, or `none`"),
     )
     type = django_filters.MultipleChoiceFilter(
         choices=TaskType.choices, method="by_selector", label=gettext_lazy("Type")
@@ -370,7 +375,11 @@ class TaskViewSet(mixins.ListModelMixin, TasksViewSet):
     def board(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The board: its columns in workflow order, each with its first 30 cards in board
         order, its count under the filters, its total and its WIP limit."""
-        params = request.query_params
+        # The board reads the list's assignee and milestone filters, range-checked the same way.
+        checked = TaskFilter(request.query_params, queryset=Task.objects.none(), request=request)
+        if not checked.form.is_valid():
+            raise ValidationError(checked.form.errors)
+        params = {**request.query_params.dict(), **checked.form.cleaned_data}
         filters: dict[str, Any] = {
             name: params.get(name) for name in ("assignee", "type", "q") if params.get(name)
         }

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api import texts
+from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
 from accord.core.markdown import render_markdown
@@ -49,7 +50,7 @@ class NumberListField(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", texts.REQUIREMENT_NUMBERS_HELP)
         super().__init__(
-            child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500, **kwargs
+            child=IntegerField(min_value=1), allow_empty=False, max_length=500, **kwargs
         )
 
     def to_internal_value(self, data: Any) -> list[int]:
@@ -81,7 +82,7 @@ class CriterionSerializer(ModelSerializer):
 
 
 class CriterionInputSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False, min_value=1, help_text=texts.CRITERION_ID_HELP)
+    id = IntegerField(required=False, min_value=1, help_text=texts.CRITERION_ID_HELP)
     style = serializers.ChoiceField(choices=CriterionStyle.choices, default=CriterionStyle.FREE)
     text = serializers.CharField(required=False, allow_blank=True, default="")
     given = serializers.CharField(required=False, allow_blank=True, default="")
@@ -292,9 +293,7 @@ class RequirementInputSerializer(serializers.Serializer):
         choices=QualityAttribute.choices, required=False, allow_blank=True
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    business_value = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=10
-    )
+    business_value = IntegerField(required=False, allow_null=True, min_value=1, max_value=10)
     effort_days = serializers.DecimalField(
         max_digits=7,
         decimal_places=1,
@@ -307,9 +306,7 @@ class RequirementInputSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices, required=False)
     source_stakeholder = serializers.CharField(max_length=200, required=False, allow_blank=True)
     source_reference = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    parent = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text=texts.PARENT_HELP
-    )
+    parent = IntegerField(required=False, allow_null=True, min_value=1, help_text=texts.PARENT_HELP)
     criteria = CriterionInputSerializer(many=True, required=False, help_text=texts.CRITERIA_HELP)
     tags = TagListField(required=False)
     note = serializers.CharField(
@@ -614,5 +611,5 @@ class LinkSerializer(serializers.Serializer):
 
 
 class LinkInputSerializer(serializers.Serializer):
-    target = serializers.IntegerField(min_value=1, help_text=texts.LINK_TARGET_HELP)
+    target = IntegerField(min_value=1, help_text=texts.LINK_TARGET_HELP)
     kind = serializers.ChoiceField(choices=LinkKind.choices)

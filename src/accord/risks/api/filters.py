@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accord.core import integers
 from accord.risks.choices import Category, Level, RiskStatus, Strategy
 from accord.risks.models import Risk
 from accord.risks.selectors import filter_levels, thresholds_of
@@ -27,7 +28,7 @@ class RiskFilter(django_filters.FilterSet):
     level = django_filters.MultipleChoiceFilter(
         choices=Level.choices, label=_("Level"), distinct=False, method="filter_level"
     )
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
+    owner = integers.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("number", "number"),

@@ -29,8 +29,10 @@ from rest_framework.response import Response
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_version, not_modified
+from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.changes.models import ChangeRequest
+from accord.core import integers
 from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.requirements.models import Requirement
@@ -133,13 +135,11 @@ class ProblemInputSerializer(serializers.Serializer):
     impact = serializers.CharField(required=False, allow_blank=True, default="")
     root_cause = serializers.CharField(required=False, allow_blank=True, default="")
     solution = serializers.CharField(required=False, allow_blank=True, default="")
-    owner = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text=OWNER_HELP
-    )
+    owner = IntegerField(required=False, allow_null=True, default=None, help_text=OWNER_HELP)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.INTERNAL)
-    risk = serializers.IntegerField(
+    risk = IntegerField(
         required=False,
         allow_null=True,
         default=None,
@@ -147,13 +147,13 @@ class ProblemInputSerializer(serializers.Serializer):
         help_text=gettext_lazy("The number of the risk it came from (5 for ACME-K5), or null."),
     )
     requirements = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IntegerField(min_value=1),
         required=False,
         default=list,
         help_text=gettext_lazy("Numbers of the affected requirements (3 for ACME-R3)."),
     )
     change_requests = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IntegerField(min_value=1),
         required=False,
         default=list,
         help_text=gettext_lazy(
@@ -197,9 +197,7 @@ class ProblemFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=ProblemStatus.choices, label=gettext_lazy("Status"), distinct=False
     )
-    owner = django_filters.NumberFilter(
-        field_name="owner_id", label=gettext_lazy("Owner (user id)")
-    )
+    owner = integers.NumberFilter(field_name="owner_id", label=gettext_lazy("Owner (user id)"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=gettext_lazy("Overdue"))
     # The list page's ordering: no due date last on every database, ties broken by number.
     ordering = ProblemOrdering(

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
 from accord.risks.choices import Category, Impact, Level, Probability, RiskStatus, Strategy
@@ -103,9 +104,7 @@ class RiskInputSerializer(serializers.Serializer):
     impact = serializers.ChoiceField(choices=Impact.choices)
     strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.MITIGATE)
     trigger = serializers.CharField(required=False, allow_blank=True, default="")
-    owner = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text=OWNER_HELP
-    )
+    owner = IntegerField(required=False, allow_null=True, default=None, help_text=OWNER_HELP)
     status = serializers.ChoiceField(choices=RiskStatus.choices, default=RiskStatus.OPEN)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.INTERNAL)
 
@@ -124,9 +123,7 @@ class ReviewInputSerializer(serializers.Serializer):
 
 class ActionInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, allow_blank=True)
-    owner = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text=OWNER_HELP
-    )
+    owner = IntegerField(required=False, allow_null=True, default=None, help_text=OWNER_HELP)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -162,9 +159,9 @@ class ThresholdsSerializer(ModelSerializer):
 
 
 class ThresholdsInputSerializer(serializers.Serializer):
-    medium_from = serializers.IntegerField()
-    high_from = serializers.IntegerField()
-    critical_from = serializers.IntegerField()
+    medium_from = IntegerField()
+    high_from = IntegerField()
+    critical_from = IntegerField()
 
 
 class HeatMapSerializer(serializers.Serializer):

@@ -1,0 +1,101 @@
+"""Integers from outside, range-checked where they come in.
+
+Ids, numbers and counts arrive in addresses, filters, forms and API bodies as text of any
+length; the database holds at most 64 bits and SQLite refuses a larger value with an
+OverflowError (a 500) wherever it reaches a query. Every such integer goes through one of
+the pieces below, all bounded by `SMALLEST` and `LARGEST`:
+
+- `IntegerField`, a form field (pages' forms and filters): the form's error names the field;
+- `NumberFilter` and `IdOrKeywordFilter`, for filter sets (the API answers their errors with
+  400 naming the filter);
+- `IntConverter`, the `<int64:…>` address converter: out of range is no match, a 404;
+- `accord.api.fields.IntegerField` for API bodies, and the API views' check of their
+  address arguments (`accord.api.views.ApiViewMixin`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# A signed 64-bit column: SQLite's INTEGER and PostgreSQL's bigint.
+SMALLEST = -(2**63)
+LARGEST = 2**63 - 1
+
+
+def fits(value: int) -> bool:
+    return SMALLEST <= value <= LARGEST
+
+
+def digits_fit(text: str) -> bool:
+    """Whether a run of digits (an address argument) is a number the database can hold."""
+    # A longer run is too big whatever its digits; the length check spares int() huge text.
+    return len(text) <= len(str(LARGEST)) and int(text) <= LARGEST
+
+
+class IntegerField(forms.IntegerField):
+    """A form's whole number, at most what the database holds unless narrowed further."""
+
+    def __init__(
+        self, *, min_value: int | None = SMALLEST, max_value: int | None = LARGEST, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            min_value=SMALLEST if min_value is None else max(min_value, SMALLEST),
+            max_value=LARGEST if max_value is None else min(max_value, LARGEST),
+            **kwargs,
+        )
+
+
+class IdOrKeywordField(forms.CharField):
+    """A positive id, or one of a few keywords (`me`, `none`); the cleaned value is text."""
+
+    default_error_messages = {
+        "invalid": _("Enter a whole number or one of: %(keywords)s."),
+    }
+
+    def __init__(self, *, keywords: Iterable[str] = (), **kwargs: Any) -> None:
+        self.keywords = tuple(keywords)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value).strip()
+        if value in self.empty_values or value in self.keywords:
+            return value
+        if value.isascii() and value.isdigit() and digits_fit(value):
+            return str(int(value))
+        raise ValidationError(
+            self.error_messages["invalid"],
+            code="invalid",
+            params={"keywords": ", ".join(self.keywords)},
+        )
+
+
+class NumberFilter(django_filters.NumberFilter):
+    """An id or number to filter by: a whole number the database can hold, or a 400."""
+
+    field_class = IntegerField
+
+
+class IdOrKeywordFilter(django_filters.CharFilter):
+    """An id or a keyword (`me`, `none`), checked before the filter method sees it."""
+
+    field_class = IdOrKeywordField
+
+
+class IntConverter:
+    """`<int64:name>`: digits the database can hold; anything longer does not match (404)."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        if not digits_fit(value):
+            raise ValueError(value)
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
