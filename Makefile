@@ -27,7 +27,13 @@ run: $(STAMP)
 	$(BIN)/accord migrate --noinput
 	$(BIN)/accord collectstatic --noinput -v0
 	$(BIN)/accord demo --if-empty
-	@$(BIN)/accord worker & worker=$$!; \
+	@# The worker runs in a loop that starts it again if it ever exits (a crash must not stop
+	@# mail silently); stopping the server stops the loop and then the worker.
+	@( trap 'kill $$child 2>/dev/null; wait $$child; exit 0' TERM; \
+	   while :; do \
+	     $(BIN)/accord worker & child=$$!; wait $$child; code=$$?; \
+	     echo "accord worker exited ($$code); starting it again in 2 s" >&2; sleep 2; \
+	   done ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/accord serve
 
@@ -41,15 +47,17 @@ lint: $(DEV_STAMP)
 test: lint
 	env -u DATABASE_URL $(BIN)/accord makemigrations --check --dry-run
 	@echo "== SQLite"
-	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -n 2 -m "not schemathesis"
+	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -n 2 -m "not schemathesis and not fault"
 	@echo "== Schemathesis: the API against its schema on a live server (SQLite, demo workspace)"
 	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -m schemathesis
 	@pg="$${ACCORD_TEST_POSTGRES_URL:-}"; \
 	case "$${DATABASE_URL:-}" in postgres*) pg="$${pg:-$$DATABASE_URL}";; esac; \
 	if [ -n "$$pg" ]; then \
 		echo "== PostgreSQL: $$pg"; \
-		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser and not schemathesis"; \
+		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser and not schemathesis and not fault"; \
 	fi
+	@echo "== Fault test: workers killed and PostgreSQL restarted under them (own cluster, alone)"
+	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -m fault
 
 ## Regenerate the Chinese catalogues of every app and compile them.
 messages: $(DEV_STAMP)

@@ -14,6 +14,8 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
@@ -29,6 +31,8 @@ log = logging.getLogger("accord.worker")
 
 # What a lost or restarting database raises (psycopg and sqlite3 alike, through Django).
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+T = TypeVar("T")
 
 _current_worker_id = ""
 
@@ -87,6 +91,22 @@ class Backoff:
 
     def reset(self) -> None:
         self.delay = self.first
+
+
+def when_database_answers(action: Callable[[], T]) -> T:
+    """Run `action`, waiting with back-off while the database does not answer (a worker
+    started during an outage waits for the database instead of exiting)."""
+    outage, backoff = Outage(), Backoff()
+    while True:
+        try:
+            result = action()
+        except DATABASE_DOWN as exc:
+            outage.failed(exc)
+            connection.close()
+            time.sleep(backoff.next())
+        else:
+            outage.answered()
+            return result
 
 
 class AccordWorker(Worker):
@@ -175,10 +195,13 @@ class AccordWorker(Worker):
             while self.running:
                 try:
                     if not started:
-                        # Registered before the first job is claimed; dead workers' jobs
-                        # are taken over at once (a worker restarted after a crash).
+                        # Registered before the first job is claimed. A batch run takes over
+                        # dead workers' jobs now; a lasting worker leaves that to its
+                        # heartbeat thread, once the database has answered long enough for
+                        # every live worker to have beaten again (it may just be back).
                         self.housekeeping()
-                        services.workers_recover()
+                        if self.batch:
+                            services.workers_recover()
                         self.start_heartbeat()
                         started = True
                     if self.step() is False:

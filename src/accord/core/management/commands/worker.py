@@ -20,7 +20,7 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.management.commands import db_worker
 
 from accord.core.management.utils import require_migrated
-from accord.core.worker.runner import AccordWorker
+from accord.core.worker.runner import AccordWorker, when_database_answers
 
 SIGNALS = [s for s in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, s)]
 
@@ -47,7 +47,7 @@ class Command(db_worker.Command):
                 f"The task backend is {type(backend).__name__}, which runs jobs without a "
                 "worker. Set TASKS to django_tasks_db.DatabaseBackend to use `accord worker`."
             )
-        require_migrated()
+        when_database_answers(require_migrated)
         if options["verbosity"] >= 1 and not options["batch"]:
             self.stdout.write(
                 f"Accord worker {options['worker_id'][:8]} waiting for jobs "
