@@ -31,6 +31,8 @@ FIELD_LABELS = {
     "source_risks": _("risks it came from"),
     "voided_approvals": _("approvals voided"),
     "decision": _("decision"),
+    # The sign-off's id and seal, for `accord verify`.
+    "signoff": None,
     "slot": _("approved as"),
     "approval_due": _("decision due"),
     "change_request": _("change request"),

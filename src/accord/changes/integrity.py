@@ -1,12 +1,16 @@
 """`accord verify` checks for change requests: each request still matches its content hash,
 every live approval was given on the current content, and every applied line points to the
-version it made."""
+version it made. Approvals are registered as sign-offs (sealed, each matched with its audit
+record)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from accord.changes.hashing import change_hash
 from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest
 from accord.core.integrity import CheckResult, register_check
+from accord.core.signoffs import register_signoff
 
 BATCH = 500
 
@@ -56,3 +60,31 @@ def check_change_requests() -> CheckResult:
         ),
         problems=problems,
     )
+
+
+def _approval_label(approval: ChangeApproval) -> str:
+    return f"{approval.change_request.key}: the {approval.decision} decision #{approval.pk}"
+
+
+def _legacy_approval(event: Any) -> dict[str, Any] | None:
+    """The decision an audit record from before sealing states (see SignOffKind.legacy)."""
+    after = event.after or {}
+    if "decision" not in after or "revision" not in after:
+        return None
+    return {
+        "change_request_id": int(event.target_id),
+        "approver_id": event.actor_id,
+        "decision": after["decision"],
+        "slot": after.get("slot"),
+        "revision": after["revision"],
+        "content_hash": after.get("content_hash"),
+    }
+
+
+register_signoff(
+    ChangeApproval,
+    actions=["change.approved_by", "change.rejected_by"],
+    describe=_approval_label,
+    legacy=_legacy_approval,
+    related=["change_request__project"],
+)

@@ -25,6 +25,7 @@ from accord.changes.choices import (
     Urgency,
 )
 from accord.core.models import KeyedItem, TimeStampedModel
+from accord.core.signoffs import SignOff
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -283,10 +284,22 @@ class ApprovalPolicy(TimeStampedModel):
         return f"{self.project_id}"
 
 
-class ChangeApproval(models.Model):
+class ChangeApproval(SignOff):
     """One approver's decision on a change request, bound to its hash and revision. An edit of
     the request afterwards voids it (voided_at, void_reason); a voided decision no longer
-    counts but stays on record."""
+    counts but stays on record. Sealed (accord.core.signoffs) over the decision itself; voiding
+    changes only its standing, so it is not part of the seal."""
+
+    SIGNED_FIELDS = (
+        "change_request_id",
+        "approver_id",
+        "slot",
+        "decision",
+        "comment",
+        "content_hash",
+        "revision",
+        "decided_at",
+    )
 
     change_request = models.ForeignKey(
         ChangeRequest, on_delete=models.CASCADE, related_name="approvals"

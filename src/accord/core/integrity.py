@@ -67,3 +67,21 @@ def check_audit_chains() -> CheckResult:
         summary=f"{chains} audit chain(s), {records} record(s)",
         problems=problems,
     )
+
+
+@register_check("signoffs")
+def check_signoffs() -> CheckResult:
+    """Every registered sign-off still carries its signature and matches its audit record."""
+    from accord.core.signoffs import registered_signoffs, verify_signoffs
+
+    problems: list[str] = []
+    counted = []
+    for kind in registered_signoffs().values():
+        count, found = verify_signoffs(kind)
+        counted.append(f"{count} {kind.model._meta.verbose_name_plural}")
+        problems.extend(found)
+    return CheckResult(
+        name="signoffs",
+        summary=", ".join(counted) or "no sign-off kinds registered",
+        problems=problems,
+    )

@@ -38,6 +38,8 @@ FIELD_LABELS = {
     "body": _("comment"),
     "comment_id": None,
     "decision_id": None,
+    # The sign-off's id and seal, for `accord verify`.
+    "signoff": None,
     "submission_id": None,
     "link": _("link"),
     "target": _("linked requirement"),

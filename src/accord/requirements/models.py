@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.core.choices import Visibility
 from accord.core.models import KeyedItem, TimeStampedModel
 from accord.core.querysets import ProjectContentQuerySet
+from accord.core.signoffs import SignOff
 from accord.requirements.choices import (
     CriterionStyle,
     Decision,
@@ -295,11 +296,23 @@ class SubmissionItem(models.Model):
         return f"{self.submission_id}:{self.requirement_id}@{self.version_id}"
 
 
-class ClientDecision(models.Model):
+class ClientDecision(SignOff):
     """A client approver's confirmation, return or rejection of one version of a requirement.
 
-    Bound to the exact content: the version and its hash at the time of the decision.
+    Bound to the exact content: the version and its hash at the time of the decision. Sealed
+    (accord.core.signoffs) over who decided what on which content and when.
     """
+
+    SIGNED_FIELDS = (
+        "requirement_id",
+        "version_id",
+        "content_hash",
+        "decision",
+        "decided_by_id",
+        "decided_at",
+        "comment",
+        "change_request_id",
+    )
 
     requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="decisions")
     version = models.ForeignKey(

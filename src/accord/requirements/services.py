@@ -19,6 +19,7 @@ from accord.core.choices import Visibility
 from accord.core.edits import apply_fields, check_version, user_or_none, validate_model
 from accord.core.exceptions import ApplicationError
 from accord.core.keys import assign_number
+from accord.core.signoffs import AUDIT_KEY, signoff_ref
 from accord.notifications.mentions import parse_mentions
 from accord.notifications.services import notify
 from accord.projects.choices import INTERNAL_ROLES, Role
@@ -374,8 +375,9 @@ def requirement_transition(
     if comment.strip():
         after["comment"] = comment.strip()
     if transition == Transition.ACCEPT:
-        _decide(requirement, actor=actor, decision=Decision.ACCEPTED, comment=comment)
+        made = _decide(requirement, actor=actor, decision=Decision.ACCEPTED, comment=comment)
         after.update(_version_info(requirement))
+        after[AUDIT_KEY] = signoff_ref(made)
     audit_record(
         actor=actor,
         action=f"requirement.{transition}",
@@ -497,7 +499,8 @@ def _latest_submission(requirement: Requirement) -> Submission | None:
 
 
 def _decide(requirement: Requirement, *, actor: Any, decision: str, comment: str) -> ClientDecision:
-    return ClientDecision.objects.create(
+    """Record and seal a client decision; the caller's audit record names it (signoff_ref)."""
+    made = ClientDecision.objects.create(
         requirement=requirement,
         version_id=requirement.current_version_id,
         content_hash=requirement.current_version.content_hash,
@@ -507,6 +510,8 @@ def _decide(requirement: Requirement, *, actor: Any, decision: str, comment: str
         comment=comment.strip(),
         submission=_latest_submission(requirement),
     )
+    made.seal()
+    return made
 
 
 def _record_decision(
@@ -532,6 +537,7 @@ def _record_decision(
         "visibility": requirement.visibility,
         "decision_id": made.pk,
         **_version_info(requirement),
+        AUDIT_KEY: signoff_ref(made),
     }
     if made.comment:
         after["comment"] = made.comment
@@ -1036,7 +1042,7 @@ def requirement_apply_change(
     if requirement.pk and before:
         requirement.version += 1
     requirement.save()
-    ClientDecision.objects.create(
+    confirmation = ClientDecision.objects.create(
         requirement=requirement,
         version=version,
         content_hash=version.content_hash,
@@ -1046,9 +1052,11 @@ def requirement_apply_change(
         comment=_("Approved in %(key)s") % {"key": key},
         change_request=change_request,
     )
+    confirmation.seal()
     after = snapshot(requirement, AUDIT_FIELDS)
     after.update(_version_info(requirement), change_request=key)
     old, new = changes(before, after) if before else ({}, after)
     new["change_request"] = key
+    new[AUDIT_KEY] = signoff_ref(confirmation)
     audit_record(actor=actor, action=action, target=requirement, before=old, after=new)
     return version
