@@ -6,7 +6,7 @@ write the audit trail; the admin therefore shows that content but does not chang
 
 from django.contrib import admin
 
-from accord.core.models import AuditEvent
+from accord.core.models import AuditEvent, PeriodicRun, WorkerHeartbeat
 
 
 class ReadOnlyAdminMixin:
@@ -29,3 +29,17 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["action", "actor_label", "target_label"]
     list_select_related = ["project"]
     date_hierarchy = "created_at"
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The running workers; written by the workers themselves (accord.core.worker)."""
+
+    list_display = ["worker_id", "host", "pid", "started_at", "beat_at"]
+
+
+@admin.register(PeriodicRun)
+class PeriodicRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "period_start", "worker_id", "created_at"]
+    list_filter = ["job"]
+    date_hierarchy = "period_start"

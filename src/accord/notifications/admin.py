@@ -15,12 +15,12 @@ from accord.notifications.models import EmailStatus, Notification, OutgoingEmail
 class OutgoingEmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status"]
-    search_fields = ["to", "subject"]
+    search_fields = ["to", "subject", "message_id"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
     readonly_fields = [
         "to", "subject", "body", "html", "status", "attempts", "last_error",
-        "created_at", "last_attempt_at", "sent_at",
+        "created_at", "last_attempt_at", "sent_at", "message_id", "worker_id",
     ]  # fmt: skip
 
     def has_add_permission(self, request) -> bool:

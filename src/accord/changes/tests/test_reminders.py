@@ -80,3 +80,19 @@ def test_remind_command(personas):
     call_command("remind", stdout=out)
     assert "1 change request" in out.getvalue()
     assert _reminded() == {"alice@example.com", "dave@example.com"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_remind_every_hour_without_cron(personas, settings):
+    """The reminder is a periodic job: a worker enqueues it once for the hour and runs it."""
+    from accord.core.worker.services import periodic_enqueue_due
+    from accord.notifications.tests.smtp import DB_TASKS
+
+    settings.TASKS = DB_TASKS
+    _overdue(personas)
+
+    assert "changes.remind" in periodic_enqueue_due(worker_id="w1")
+    assert "changes.remind" not in periodic_enqueue_due(worker_id="w2")
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert _reminded() == {"alice@example.com", "dave@example.com"}

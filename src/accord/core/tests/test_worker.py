@@ -271,3 +271,41 @@ class TestLoop:
         messages = [r.getMessage() for r in caplog.records]
         assert sum("Database unreachable" in m for m in messages) == 1, messages
         assert sum("Database reachable again" in m for m in messages) == 1, messages
+
+
+@task()
+def lose_the_database() -> None:
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_database_work_failed_is_left_to_a_takeover(db_tasks) -> None:
+    """What the job held under this worker's id (an e-mail "sending") would stay held while the
+    worker lives; the worker goes on under a new id, so the old one is taken over."""
+    lose_the_database.enqueue()
+    runner = worker(worker_id="w-before", batch=True)
+
+    runner.run()
+
+    assert runner.worker_id != "w-before"
+    assert current_worker_id() == runner.worker_id
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_the_running_workers_and_periodic_runs(client, settings) -> None:
+    from accord.accounts.tests.factories import UserFactory
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    beat("a1b2c3d4e5", timezone.now())
+    PeriodicRun.objects.create(job="changes.remind", period_start=NOW, worker_id="a1b2c3d4e5")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    workers = client.get("/admin/core/workerheartbeat/")
+    runs = client.get("/admin/core/periodicrun/")
+
+    assert workers.status_code == runs.status_code == 200
+    assert "a1b2c3d4e5" in workers.content.decode()
+    assert "changes.remind" in runs.content.decode()

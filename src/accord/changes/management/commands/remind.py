@@ -1,7 +1,8 @@
 """`accord remind`: remind approvers of change requests whose decision date has passed.
 
-Safe to run as often as you like (for example hourly from cron or a systemd timer): each
-request's waiting approvers are reminded at most once a day, in-app and by e-mail.
+The workers do the same every hour (a periodic job, accord.changes.tasks); this command does it
+now, by hand. Safe to run as often as you like: each request's waiting approvers are reminded at
+most once a day, in-app and by e-mail.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from accord.core.management.utils import require_migrated
 
 class Command(BaseCommand):
     help = (
-        "Remind the approvers of change requests that wait past their decision date (at most "
-        "once a day per request). Run it regularly, e.g. hourly."
+        "Remind the approvers of change requests that wait past their decision date now (at "
+        "most once a day per request). Running workers also do it every hour."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
