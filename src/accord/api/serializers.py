@@ -18,6 +18,18 @@ class ModelSerializer(serializers.ModelSerializer):
     its context must not use this class.
     """
 
+    def include_extra_kwargs(
+        self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        # DRF drops `allow_blank` from read-only fields; a choice field that may be blank (a
+        # requirement's quality attribute) then promises only its choices in the schema while
+        # answering "". Keeping it makes the schema admit the blank it serves.
+        blank = "choices" in kwargs and kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:
+            kwargs["allow_blank"] = True
+        return kwargs
+
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)
         fields = cls.__dict__.get("_fields_of_class")

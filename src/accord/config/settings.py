@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accord.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "accord.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
