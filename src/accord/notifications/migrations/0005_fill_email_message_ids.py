@@ -1,15 +1,13 @@
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 from django.db import migrations
-
-import accord.notifications.models
 
 
 def give_each_message_its_id(apps, schema_editor):
     # A callable default is evaluated once for the whole table; every row needs its own id.
     OutgoingEmail = apps.get_model("notifications", "OutgoingEmail")
     for pk in OutgoingEmail.objects.filter(message_id="").values_list("pk", flat=True).iterator():
-        OutgoingEmail.objects.filter(pk=pk).update(
-            message_id=accord.notifications.models.new_message_id()
-        )
+        OutgoingEmail.objects.filter(pk=pk).update(message_id=make_msgid(domain=DNS_NAME))
 
 
 class Migration(migrations.Migration):
