@@ -346,6 +346,10 @@ class World:
     changes: dict[str, Any] = field(default_factory=dict)
     # The task routes' objects (see tests/walk_delivery.py).
     tasks: dict[str, Any] = field(default_factory=dict)
+    # The crawler's hidden objects, and the items everyone in ACME reads that refer to some of
+    # them (see add_crawler_world); empty for the walk.
+    hidden: list[Hidden] = field(default_factory=list)
+    references: list[Any] = field(default_factory=list)
 
     @property
     def project(self) -> Any:
@@ -589,3 +593,204 @@ def fingerprint() -> tuple[Any, ...]:
             .values_list("pk", "password", "language", "full_name", "is_active")
         ),
     )
+
+
+# The crawler's world -------------------------------------------------------------------------
+
+# The number of every kind of item the crawler hides in ACME: no item anyone may see has it.
+HIDDEN_NUMBER = 4711
+# An id no row has: every table's ids start far below it (see _spread_ids).
+UNKNOWN_PK = 999_999
+_ID_BASE, _ID_STEP = 500_000, 1_000
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A crawler object and the personas that may not see it. Its id names no other row of
+    any table, so any route or filter given this id must answer as for an id nobody has."""
+
+    label: str
+    model: type
+    pk: int
+    hidden_from: frozenset[str]
+    # Per-project number of a keyed item (ACME-R4711 → 4711); None for other rows.
+    number: int | None = None
+    project_key: str = ""
+    key_prefix: str = ""
+
+
+# Who may not see an object of the other project, and an internal object of ACME.
+NOT_EVIL = frozenset({"anonymous", "carol", "dave", "bob", "vera", "alice"})
+NOT_INTERNAL = frozenset({"anonymous", "mallory", "carol", "dave"})
+
+
+def add_crawler_world(world: World) -> None:
+    """Objects whose ids and numbers the crawler puts into every route and filter: the other
+    project's items and rows, ACME's internal items (numbered HIDDEN_NUMBER) with their rows,
+    someone else's token and notification, and a shared requirement whose parent is internal.
+    Every table's ids first jump to a range of its own, so each id names exactly one row."""
+    from django.utils import timezone
+
+    from accord.accounts.services import api_token_create
+    from accord.accounts.tests.factories import UserFactory
+    from accord.changes import services as change_services
+    from accord.core.models import AuditEvent, KeyedItem, ProjectCounter
+    from accord.delivery import services as delivery_services
+    from accord.notifications.models import Notification
+    from accord.projects import services as project_services
+    from accord.projects.choices import Role
+    from accord.requirements import services as requirement_services
+    from accord.requirements.tests.factories import make_requirement
+    from accord.risks import problem_services
+    from accord.risks import services as risk_services
+
+    _spread_ids()
+    personas = world.personas
+    acme, evil = personas.project, personas.other_project
+    alice, bob, mallory = personas.alice, personas.bob, personas.mallory
+    for model in _keyed_models(KeyedItem):
+        ProjectCounter.objects.update_or_create(
+            project=acme, kind=model.KEY_PREFIX, defaults={"value": HIDDEN_NUMBER - 1}
+        )
+    due = timezone.localdate() + dt.timedelta(days=10)
+    hidden: list[Hidden] = []
+
+    def hide(label: str, obj: Any, hidden_from: frozenset[str]) -> Any:
+        number = getattr(obj, "number", None) if isinstance(obj, KeyedItem) else None
+        hidden.append(
+            Hidden(
+                label=label, model=type(obj), pk=obj.pk, hidden_from=hidden_from, number=number,
+                project_key=obj.project.key if number else "",
+                key_prefix=getattr(obj, "KEY_PREFIX", ""),
+            )
+        )  # fmt: skip
+        return obj
+
+    # The other project: one item of each kind and the rows under them, all marked.
+    eve = hide("outsider", UserFactory(email="eve@example.com", full_name="Eve"), NOT_EVIL)
+    hide("evil membership", project_services.membership_add(
+        actor=mallory, project=evil, user=eve, role=Role.MEMBER), NOT_EVIL)  # fmt: skip
+    hide("evil invitation", project_services.invitation_create(
+        actor=mallory, project=evil, email="evil-invitee@example.com", role=Role.MEMBER),
+        NOT_EVIL)  # fmt: skip
+    hide("evil milestone", project_services.milestone_create(
+        actor=mallory, project=evil, name=f"{EVIL_ITEM_MARKER} crawl", due_date=due),
+        NOT_EVIL)  # fmt: skip
+    evil_req = hide("evil requirement", make_requirement(
+        evil, title=f"{EVIL_ITEM_MARKER} requirement", criteria=[
+            {"style": "free", "text": f"{EVIL_ITEM_MARKER} criterion"}]), NOT_EVIL)  # fmt: skip
+    hide("evil criterion", evil_req.criteria.get(), NOT_EVIL)
+    evil_other = hide("evil requirement", make_requirement(
+        evil, title=f"{EVIL_ITEM_MARKER} other requirement"), NOT_EVIL)  # fmt: skip
+    hide("evil link", requirement_services.link_create(
+        actor=mallory, source=evil_req, target=evil_other, kind="depends_on"),
+        NOT_EVIL)  # fmt: skip
+    hide("evil comment", requirement_services.comment_create(
+        actor=mallory, requirement=evil_req, body=f"{EVIL_ITEM_MARKER} comment"),
+        NOT_EVIL)  # fmt: skip
+    evil_risk = hide("evil risk", risk_services.risk_create(
+        actor=mallory, project=evil, title=f"{EVIL_ITEM_MARKER} risk", category="resource",
+        probability=3, impact=3), NOT_EVIL)  # fmt: skip
+    hide("evil action", risk_services.action_create(
+        actor=mallory, risk=evil_risk, description=f"{EVIL_ITEM_MARKER} action", due_date=due),
+        NOT_EVIL)  # fmt: skip
+    hide("evil problem", problem_services.problem_create(
+        actor=mallory, project=evil, title=f"{EVIL_ITEM_MARKER} problem", due_date=due),
+        NOT_EVIL)  # fmt: skip
+    hide("evil change", change_services.change_create(
+        actor=mallory, project=evil, title=f"{EVIL_ITEM_MARKER} change", type="modify_scope",
+        reason=f"{EVIL_ITEM_MARKER} reason"), NOT_EVIL)  # fmt: skip
+    evil_task = hide("evil task", delivery_services.task_create(
+        actor=mallory, project=evil, title=f"{EVIL_ITEM_MARKER} task",
+        checklist=[f"{EVIL_ITEM_MARKER} step"]), NOT_EVIL)  # fmt: skip
+    hide("evil checklist item", evil_task.checklist.get(), NOT_EVIL)
+    hide("evil time entry", delivery_services.time_entry_create(
+        actor=mallory, task=evil_task, date=timezone.localdate(), hours="1",
+        note=f"{EVIL_ITEM_MARKER} time"), NOT_EVIL)  # fmt: skip
+    hide("evil audit record", AuditEvent.objects.filter(project=evil).latest("pk"), NOT_EVIL)
+    everyone_else = frozenset(PERSONAS) - {"mallory"}
+    hide("someone else's token", api_token_create(user=mallory, name="crawl")[0], everyone_else)
+    hide("someone else's notification", Notification.objects.create(
+        recipient=mallory, project=evil, kind="walk", title=f"{EVIL_ITEM_MARKER} notification",
+        url="/p/"), everyone_else)  # fmt: skip
+
+    # ACME's internal items, each numbered HIDDEN_NUMBER, with the rows under them.
+    hide("internal milestone", project_services.milestone_create(
+        actor=alice, project=acme, name=f"{INTERNAL_MARKER} crawl", due_date=due,
+        visibility="internal"), NOT_INTERNAL)  # fmt: skip
+    draft = hide("draft requirement", make_requirement(
+        acme, title=f"{REQUIREMENT_INTERNAL_MARKER} crawl", criteria=[
+            {"style": "free", "text": f"{REQUIREMENT_INTERNAL_MARKER} criterion"}]),
+        NOT_INTERNAL)  # fmt: skip
+    hide("draft criterion", draft.criteria.get(), NOT_INTERNAL)
+    hide("draft comment", requirement_services.comment_create(
+        actor=alice, requirement=draft, body=f"{COMMENT_INTERNAL_MARKER} crawl",
+        visibility="internal"), NOT_INTERNAL)  # fmt: skip
+    risk = hide("internal risk", risk_services.risk_create(
+        actor=alice, project=acme, title=f"{RISK_INTERNAL_MARKER} crawl", category="resource",
+        probability=3, impact=3), NOT_INTERNAL)  # fmt: skip
+    hide("internal action", risk_services.action_create(
+        actor=alice, risk=risk, description=f"{RISK_INTERNAL_MARKER} crawl action",
+        due_date=due), NOT_INTERNAL)  # fmt: skip
+    hide("internal problem", problem_services.problem_create(
+        actor=alice, project=acme, title=f"{PROBLEM_INTERNAL_MARKER} crawl", due_date=due),
+        NOT_INTERNAL)  # fmt: skip
+    hide("internal change", change_services.change_create(
+        actor=bob, project=acme, title=f"{CHANGE_INTERNAL_MARKER} crawl", type="modify_scope",
+        reason=f"{CHANGE_INTERNAL_MARKER} crawl reason"), NOT_INTERNAL)  # fmt: skip
+    task = hide("task", delivery_services.task_create(
+        actor=alice, project=acme, title=f"{TASK_INTERNAL_MARKER} crawl",
+        checklist=[f"{TASK_INTERNAL_MARKER} crawl step"]), NOT_INTERNAL)  # fmt: skip
+    hide("task checklist item", task.checklist.get(), NOT_INTERNAL)
+    hide("task time entry", delivery_services.time_entry_create(
+        actor=bob, task=task, date=timezone.localdate(), hours="1",
+        note=f"{TASK_INTERNAL_MARKER} crawl time"), NOT_INTERNAL)  # fmt: skip
+    # A reference field: a requirement the client reads whose parent it may not see.
+    child = make_requirement(
+        acme, title=f"{REQUIREMENT_SHARED_MARKER} child", parent=draft, status="submitted"
+    )
+    world.hidden = hidden
+    world.references = [child]
+
+
+def hidden_keys(world: World, persona: str) -> list[str]:
+    """The keys of the crawler's hidden items (ACME-R4711, EVIL-K3) the persona may not see:
+    no answer may name them, not even as a reference."""
+    return [
+        f"{h.project_key}-{h.key_prefix}{h.number}"
+        for h in world.hidden
+        if h.number is not None and persona in h.hidden_from
+    ]
+
+
+def _keyed_models(base: type) -> list[type]:
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if issubclass(m, base) and m.KEY_PREFIX]
+
+
+def _spread_ids() -> None:
+    """Move every table's next id to a range of its own (_ID_BASE + i × _ID_STEP), so an id
+    handed out from here on names one row of one table only. Inside the world's transaction
+    on SQLite; PostgreSQL's sequences keep the jump (later tests only see larger ids)."""
+    from django.apps import apps
+    from django.db import connection
+
+    models = sorted(
+        (m for m in apps.get_models() if m._meta.managed and not m._meta.proxy
+         and m._meta.pk.get_internal_type() in ("AutoField", "BigAutoField")),
+        key=lambda m: m._meta.db_table,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for index, model in enumerate(models):
+            table, start = model._meta.db_table, _ID_BASE + index * _ID_STEP
+            if connection.vendor == "sqlite":
+                cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start]
+                )
+            else:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
+                    [table, model._meta.pk.column, start],
+                )
