@@ -179,4 +179,7 @@ class RequirementFilter(django_filters.FilterSet):
         number = parse_number(value)
         if number is None:
             return queryset.none()
-        return queryset.filter(parent__number=number)
+        # Among the requirements the reader sees (the list's own queryset): a hidden parent
+        # finds what an unknown one finds.
+        parents = self.queryset.filter(number=number).values("pk")
+        return queryset.filter(parent__in=parents)

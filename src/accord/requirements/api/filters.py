@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from accord.core import integers
+from accord.api.references import VisibleReferenceFilter
 from accord.requirements.choices import Priority, RequirementType, Source, Status
 from accord.requirements.models import Requirement
 
@@ -40,7 +40,10 @@ class RequirementFilter(django_filters.FilterSet):
     )
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
     confirmed = django_filters.BooleanFilter(method="filter_confirmed", label=_("Confirmed"))
-    parent = integers.NumberFilter(field_name="parent__number", label=_("Parent (number)"))
+    # Among the parents the reader may see: a hidden parent counts like an unknown one.
+    parent = VisibleReferenceFilter(
+        field_name="parent", model=Requirement, label=_("Parent (number)")
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("number", "number"),

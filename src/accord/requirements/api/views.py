@@ -165,7 +165,8 @@ _LIST_COLUMNS = (
     "id", "number", "title", "type", "quality_attribute", "priority", "business_value",
     "effort_days", "source", "status", "parent_id", "current_version_id",
     "confirmed_version_id", "changed_since_confirmation", "version", "created_at", "updated_at",
-    "parent__number", "current_version__number", "confirmed_version__number",
+    "parent__number", "parent__project", "parent__visibility", "current_version__number",
+    "confirmed_version__number",
 )  # fmt: skip
 
 

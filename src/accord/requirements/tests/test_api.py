@@ -239,6 +239,38 @@ class RequirementDetailTests(RequirementApiTestCase):
         )
 
 
+class ParentVisibilityTests(RequirementApiTestCase):
+    """A shared requirement below a draft: clients read no parent, and filtering by the
+    draft's number finds what an unknown number finds."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        services.requirement_update(
+            actor=self.alice, requirement=self.submitted, data={"parent": self.draft}
+        )
+
+    def test_a_client_reads_no_hidden_parent(self) -> None:
+        self.login(self.carol)
+        self.assertIsNone(self.client.get(url(self.submitted)).json()["parent"])
+        rows = self.client.get(LIST).json()["results"]
+        self.assertEqual([r["parent"] for r in rows if r["number"] == self.submitted.number],
+                         [None])  # fmt: skip
+        self.assertNotIn(self.draft.key, self.client.get(LIST).content.decode())
+
+    def test_the_team_reads_the_parent(self) -> None:
+        self.login(self.vera)
+        self.assertEqual(self.client.get(url(self.submitted)).json()["parent"], self.draft.key)
+        rows = self.client.get(f"{LIST}?parent={self.draft.number}").json()["results"]
+        self.assertEqual([r["key"] for r in rows], [self.submitted.key])
+
+    def test_a_hidden_parent_filters_like_an_unknown_one(self) -> None:
+        self.login(self.carol)
+        hidden = self.client.get(f"{LIST}?parent={self.draft.number}").json()
+        unknown = self.client.get(f"{LIST}?parent=9999").json()
+        self.assertEqual(hidden["count"], 0)
+        self.assertEqual(hidden["results"], unknown["results"])
+
+
 class RequirementWriteTests(RequirementApiTestCase):
     def test_creating_with_criteria_and_tags(self) -> None:
         self.login(self.bob)

@@ -1,0 +1,267 @@
+"""No answer names or counts an item its reader may not see, through a reference either.
+
+Every field that names another item (a requirement's parent, links, source risks, a change
+request's lines, a problem's risk and change requests, baselines, milestones …) and every
+filter that takes one goes through the visibility rules: to a client, an internal item and an
+item of another project are exactly like an item that does not exist.
+
+The test is generated from what the project declares, so a new app is covered without
+editing it:
+
+- every route of the authorization walk's table (tests/test_authorization_walk.py, which fails
+  for a route missing from it) that a client may read is read as both clients, and the answer
+  may not carry the key of any keyed item the client cannot see (all of another project's,
+  the internal ones of the client's own) nor any marker text the walk forbids the client;
+- every FilterSet of every API viewset in the router is asked, filter by filter, for a hidden
+  item (by number, key and id) and for an unknown one: the answers must be the same.
+
+The world is the walk's (tests.authorization.build_world), plus references from shared items to
+hidden ones that the walk does not need: the shared requirement's parent is the internal draft,
+and it has an internal child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+
+from accord.core.models import KeyedItem
+from tests.authorization import (
+    FORBIDDEN_TEXT,
+    UNKNOWN_NUMBER,
+    World,
+    body_text,
+    build_world,
+    normalised,
+)
+from tests.test_authorization_walk import TABLE
+
+CLIENTS = ("carol", "dave")
+UNKNOWN_PK = 987_654
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """The walk's world with references from shared items to hidden ones, rolled back after
+    the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = build_world()
+        _add_references(world)
+        yield world
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def ready(world: World, db: None) -> World:
+    cache.clear()
+    return world
+
+
+def _add_references(world: World) -> None:
+    from accord.requirements import services
+    from accord.requirements.tests.factories import make_requirement
+
+    alice, project = world.personas.alice, world.project
+    shared = world.requirements["shared"]
+    # The shared requirement below the internal draft (the defect of issue 10, item 1) …
+    services.requirement_update(
+        actor=alice, requirement=shared, data={"parent": world.requirements["draft"]}
+    )
+    # … and above an internal draft of its own.
+    world.requirements["hidden_child"] = make_requirement(
+        project, title="Internal child of the shared requirement", parent=shared
+    )
+
+
+# Who sees what ------------------------------------------------------------------------------
+
+
+def _keyed_models() -> list[type]:
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, KeyedItem) and not model._meta.abstract
+    ]
+
+
+def _hidden_items(user: Any) -> list[Any]:
+    """Every keyed item of every app the user may not see."""
+    hidden = []
+    for model in _keyed_models():
+        visible = model.objects.visible_to(user).values("pk")
+        hidden.extend(model.objects.exclude(pk__in=visible).select_related("project"))
+    return hidden
+
+
+def _key_pattern(items: list[Any]) -> re.Pattern[str]:
+    keys = sorted({item.key for item in items}, key=len, reverse=True)
+    # A key stands alone: ACME-R1 is not found inside ACME-R12.
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?!\d)")
+
+
+def _leaks(text: str, persona: str, hidden: re.Pattern[str]) -> list[str]:
+    found = sorted(set(hidden.findall(text)))
+    found += [marker for marker in FORBIDDEN_TEXT[persona] if marker in text]
+    return found
+
+
+# Every readable route -----------------------------------------------------------------------
+
+
+def _readable(persona: str) -> Iterator[Any]:
+    for name, rules in TABLE.items():
+        if name == "admin" or name.endswith(("schema", "docs")):
+            continue
+        for rule in rules:
+            expected = rule.get[persona]
+            if isinstance(expected, frozenset) and 200 in expected:
+                yield pytest.param(
+                    name, rule, persona, id=f"{name}[{rule.variant or '-'}]-{persona}"
+                )
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "persona"), [case for persona in CLIENTS for case in _readable(persona)]
+)
+def test_a_client_reads_no_reference_to_a_hidden_item(
+    name: str, rule: Any, persona: str, ready: World, client: Any
+) -> None:
+    user = ready.users[persona]
+    hidden = _key_pattern(_hidden_items(user))
+    url = reverse(name, kwargs=rule.url_kwargs(ready, persona)) + rule.query
+    if name.startswith("api:"):
+        headers = {"HTTP_AUTHORIZATION": f"Token {ready.tokens[persona]}"}
+    else:
+        client.force_login(user)
+        headers = {}
+    response = client.get(url, **headers)
+    assert response.status_code < 500, f"GET {url} as {persona}: {response.status_code}"
+    leaks = [leak for leak in _leaks(body_text(response), persona, hidden)
+             if leak not in rule.reveals]  # fmt: skip
+    assert not leaks, f"GET {url} as {persona} names items it may not see: {leaks}"
+
+
+# Every filter of the API ---------------------------------------------------------------------
+
+
+def _filtered_lists() -> Iterator[Any]:
+    """(route name, filter name, keyed model) for every filter of every API list that names
+    an item of a keyed model."""
+    from accord.api.urls import router
+
+    for _prefix, viewset, basename in router.registry:
+        filterset = getattr(viewset, "filterset_class", None)
+        if filterset is None:
+            continue
+        name = f"api:{basename}-list"
+        for filter_name, found in filterset.base_filters.items():
+            target = _target(filterset._meta.model, filter_name, found.field_name)
+            if target is not None:
+                yield pytest.param(name, filter_name, target, id=f"{name}?{filter_name}")
+
+
+def _target(model: type, filter_name: str, field_name: str) -> type | None:
+    """The keyed model a filter names items of: the model its field leads to, else the keyed
+    model the filter is named after (a filter with a method of its own, e.g. ?milestone=)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    related = None
+    with contextlib.suppress(FieldDoesNotExist):
+        related = model._meta.get_field((field_name or filter_name).split("__")[0]).related_model
+    if related is None:
+        related = next(
+            (m for m in _keyed_models() if m._meta.model_name == filter_name.replace("_", "")),
+            None,
+        )
+    return related if related in _keyed_models() else None
+
+
+def _probes(item: Any, visible: set[int]) -> Iterator[tuple[str, str]]:
+    """(hidden, unknown) pairs of the ways a filter may name an item: its number, its key,
+    its short key and its id. A value whose number or id is also a visible item's names that
+    item (a filter reads ACME-M1 and EVIL-M1 alike as M1 of the project), so it proves nothing
+    and is left out."""
+    key, prefix = item.project.key, item.KEY_PREFIX
+    pairs = [
+        (item.number, str(item.number), str(UNKNOWN_NUMBER)),
+        (item.number, item.key, f"{key}-{prefix}{UNKNOWN_NUMBER}"),
+        (item.number, f"{prefix}{item.number}", f"{prefix}{UNKNOWN_NUMBER}"),
+        (item.pk, str(item.pk), str(UNKNOWN_PK)),
+    ]
+    for value, hidden, unknown in pairs:
+        if value not in visible:
+            yield hidden, unknown
+
+
+def _answer(response: Any, value: str) -> tuple[Any, ...]:
+    """What a list answer says, without the request's own echo (its links, the value)."""
+    if response.status_code != 200:
+        return (response.status_code, body_text(response).replace(value, "<value>"))
+    body = response.json()
+    if isinstance(body, dict) and "results" in body:
+        return (200, body.get("count"), body["results"])
+    return (200, body)
+
+
+def test_every_api_filterset_is_walked() -> None:
+    """The filter walk found the API's reference filters, so a broken discovery cannot pass
+    silently."""
+    names = {case.id for case in _filtered_lists()}
+    assert "api:project-requirement-list?parent" in names
+    assert "api:project-task-list?milestone" in names
+
+
+@pytest.mark.parametrize(("name", "filter_name", "model"), list(_filtered_lists()))
+def test_a_hidden_item_filters_like_an_unknown_one(
+    name: str, filter_name: str, model: type, ready: World, client: Any
+) -> None:
+    rules = TABLE.get(name)
+    assert rules, f"{name} is not in the authorization walk's table"
+    for persona in CLIENTS:
+        rule = next((r for r in rules if r.get[persona] == frozenset({200})), None)
+        if rule is None:
+            continue  # clients do not read this list at all
+        user = ready.users[persona]
+        headers = {"HTTP_AUTHORIZATION": f"Token {ready.tokens[persona]}"}
+        base = reverse(name, kwargs=rule.url_kwargs(ready, persona))
+        visible = model.objects.visible_to(user)
+        seen = set(visible.values_list("number", flat=True)) | set(
+            visible.values_list("pk", flat=True)
+        )
+        for item in model.objects.exclude(pk__in=visible.values("pk")).select_related("project"):
+            for value, unknown in _probes(item, seen):
+                hidden = client.get(f"{base}?{urlencode({filter_name: value})}", **headers)
+                absent = client.get(f"{base}?{urlencode({filter_name: unknown})}", **headers)
+                assert hidden.status_code < 500, f"{name}?{filter_name}={value}"
+                assert _answer(hidden, value) == _answer(absent, unknown), (
+                    f"{name}?{filter_name}={value} as {persona} answers otherwise than for an "
+                    f"unknown item: {item.key} shows through the filter"
+                )
+
+
+def test_the_requirements_page_filters_a_hidden_parent_like_an_unknown_one(
+    ready: World, client: Any
+) -> None:
+    """The page's own filter (the API's is walked above): ?parent=R<draft> as a client."""
+    draft = ready.requirements["draft"]
+    url = reverse("requirements:list", kwargs={"key": "ACME"})
+    for persona in CLIENTS:
+        client.force_login(ready.users[persona])
+        answers = []
+        for value in (f"R{draft.number}", f"R{UNKNOWN_NUMBER}"):
+            response = client.get(f"{url}?{urlencode({'parent': value})}")
+            assert response.status_code == 200
+            text = normalised(response, url, {})
+            # The page repeats what was typed, in the field and in its links.
+            text = text.replace(f'value="{value}"', "<value>").replace(f"parent={value}", "<q>")
+            answers.append(text)
+        assert answers[0] == answers[1], f"?parent=R{draft.number} as {persona} shows the draft"
