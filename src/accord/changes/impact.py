@@ -19,7 +19,7 @@ from typing import Any
 from accord.changes.choices import ItemAction
 from accord.changes.models import ChangeItem, ChangeRequest, ScheduleImpact
 from accord.core.choices import Visibility
-from accord.core.textdiff import FieldDiff, compare_fields
+from accord.core.textdiff import FieldDiff, compare_fields, time_limit
 from accord.projects import policies
 from accord.requirements.choices import Decision
 from accord.requirements.compare import field_labels, readable
@@ -98,6 +98,8 @@ def _task_links(requirement_ids: list[int]) -> list[Any]:
     )
 
 
+# One time budget for the diffs of all the lines (up to 200).
+@time_limit()
 def change_impact(change: ChangeRequest, user: Any) -> Impact:
     project = change.project
     internal = policies.can_view_internal(user, project)

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models.fields.json import KeyTextTransform
 
-from accord.core.textdiff import FieldDiff
+from accord.core.textdiff import FieldDiff, time_limit
 from accord.requirements import selectors
 from accord.requirements.compare import version_diff
 from accord.requirements.models import Baseline, BaselineItem, Requirement, RequirementVersion
@@ -113,6 +113,8 @@ def _version(row: Row) -> RequirementVersion:
     return RequirementVersion(pk=row[2], requirement_id=row[0], number=row[3], content_hash=row[4])
 
 
+# One time budget for all the requirements' diffs: a baseline may hold thousands.
+@time_limit()
 def baseline_compare(old: Baseline, new: Baseline | None, *, user: Any) -> BaselineComparison:
     """What changed from `old` to `new` (a later baseline, or today's agreed scope when None)."""
     project = old.project

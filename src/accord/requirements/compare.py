@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from accord.core.textdiff import FieldDiff, compare_fields, diff_stats
+from accord.core.textdiff import FieldDiff, compare_fields
 from accord.requirements.choices import (
     CriterionStyle,
     Priority,
@@ -99,7 +99,7 @@ def stats_of(diffs: list[FieldDiff]) -> DiffStats:
     for diff in diffs:
         if diff.changed:
             changed += 1
-            added, removed = diff_stats(diff.old, diff.new)
+            added, removed = diff.stats()
             inserted += added
             deleted += removed
     return DiffStats(changed_fields=changed, inserted=inserted, deleted=deleted)
