@@ -54,3 +54,10 @@ COMMENT_VISIBILITY_HELP = _(
     "Who reads the comment. Without it: internal for the team, shared for clients; clients "
     "may only write shared comments."
 )
+TASK_PROGRESS_HELP = _(
+    "Delivery: the tasks linked to the requirement, how many and how many done; null for "
+    "readers who do not see tasks (clients)."
+)
+TASKS_TOTAL_HELP = _("Tasks linked to the requirement.")
+TASKS_DONE_HELP = _("Of those, done.")
+TASKS_PERCENT_HELP = _("Done as a whole percentage, rounded down.")

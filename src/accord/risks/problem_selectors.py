@@ -39,6 +39,23 @@ def problem_list(user: Any, project: Project) -> QuerySet[Problem]:
     )
 
 
+def problem_numbers_by_risk(user: Any, project: Project, risks: Any) -> dict[int, list[int]]:
+    """The numbers of the problems that came from each risk (by risk id, newest first), of
+    those the user may see; one query for any number of risks."""
+    found: dict[int, list[int]] = {risk.pk: [] for risk in risks}
+    if not found:
+        return found
+    rows = (
+        Problem.objects.visible_in(project, user)
+        .filter(risk_id__in=list(found))
+        .order_by("-number")
+        .values_list("risk_id", "number")
+    )
+    for risk_id, number in rows:
+        found[risk_id].append(number)
+    return found
+
+
 def problem_get(user: Any, project: Project, number: int) -> Problem:
     """One problem the user may see; unknown and hidden problems alike answer 404."""
     problem = problem_list(user, project).filter(number=number).first()

@@ -19,7 +19,8 @@ from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
 from accord.risks.choices import Category, Impact, Level, Probability, RiskStatus, Strategy
-from accord.risks.models import ResponseAction, Risk, RiskReview, RiskThresholds
+from accord.risks.models import Problem, ResponseAction, Risk, RiskReview, RiskThresholds
+from accord.risks.problem_selectors import problem_numbers_by_risk
 
 OWNER_HELP = _("The owner's user id (a member of the project), or null for nobody.")
 
@@ -49,26 +50,57 @@ class ActionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+def with_problem_numbers(risks: list[Risk], context: dict[str, Any]) -> list[Risk]:
+    """Each risk with `problem_numbers`: its problems the reader may see (one query)."""
+    risks = [risk for risk in risks if not hasattr(risk, "problem_numbers")]
+    if risks:
+        user = context["request"].user
+        project = context.get("project") or risks[0].project
+        numbers = problem_numbers_by_risk(user, project, risks)
+        for risk in risks:
+            risk.problem_numbers = numbers[risk.pk]
+    return risks
+
+
+class RiskListSerializer(serializers.ListSerializer):
+    """A page of risks, their problems read for the whole page at once."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        risks = list(data.all() if hasattr(data, "all") else data)
+        with_problem_numbers(risks, self.context)
+        return super().to_representation(risks)
+
+
 class RiskSerializer(ModelSerializer):
     """A risk as a register row: its score, level and where it stands, without its texts."""
 
     key = serializers.SerializerMethodField()
     level = serializers.ChoiceField(choices=Level.choices, read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
+    problems = serializers.SerializerMethodField(
+        help_text=_("The problems that came from the risk (as you may see them), newest first.")
+    )
 
     class Meta:
         model = Risk
         fields = [
             "key", "number", "title", "category", "probability", "impact", "score", "level",
-            "strategy", "status", "visibility", "owner", "reviewed_at", "version",
+            "strategy", "status", "visibility", "owner", "reviewed_at", "problems", "version",
             "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = RiskListSerializer
 
     @extend_schema_field(serializers.CharField())
     def get_key(self, risk: Risk) -> str:
         project = self.context.get("project") or risk.project
         return f"{project.key}-{Risk.KEY_PREFIX}{risk.number}"
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_problems(self, risk: Risk) -> list[str]:
+        with_problem_numbers([risk], self.context)
+        project = self.context.get("project") or risk.project
+        return [f"{project.key}-{Problem.KEY_PREFIX}{n}" for n in risk.problem_numbers]
 
 
 class RiskDetailSerializer(RiskSerializer):
