@@ -123,6 +123,8 @@ class Dataset:
     # A requirement of the big project with three versions, confirmed, discussed and linked.
     requirement_number: int = 0
     requirement_versions: int = 0
+    # A requirement of the big project with two versions of about 99 KB each.
+    large_requirement_number: int = 0
     # A shared risk of the big project with several reviews and response actions.
     risk_number: int = 0
     # A task of the big project with linked requirements, a checklist and time entries, in the
@@ -387,12 +389,82 @@ SHOWCASE_TITLES = [
 ]
 
 
+# The requirement the large-diff scenario opens: two versions of about 99 KB each, English and
+# Chinese paragraphs, with edits scattered through them (a word diff of such a pair once took
+# minutes; accord.core.textdiff bounds it).
+LARGE_TITLE = "Settlement rules of the provincial platform, full text"
+LARGE_SIZE = 99_000
+LARGE_EDITS = 60
+LARGE_MARKER = "Amended after the provincial audit of the settlement rules."
+LARGE_WORDS = [
+    "the", "settlement", "record", "is", "checked", "against", "provincial", "platform", "each",
+    "month", "and", "any", "difference", "goes", "to", "finance", "team", "for", "review",
+    "before", "report", "closes", "within", "two", "working", "days",
+]  # fmt: skip
+LARGE_HAN = "结算单每月与省平台对账差异提交财务复核报表在两个工作日内关闭异地就医备案信息费用明细"
+
+
+def _large_texts() -> tuple[str, str]:
+    """The two versions' descriptions: paragraphs of English and Chinese sentences, then
+    `LARGE_EDITS` words or characters replaced, inserted or deleted here and there, and one
+    marked sentence added. Their own random stream, so the rest of the data stays the same."""
+    rng = random.Random("large requirement")
+    paragraphs, size = [], 0
+    while size < LARGE_SIZE:
+        if len(paragraphs) % 2:
+            sentences = [
+                "".join(rng.choice(LARGE_HAN) for _ in range(rng.randint(10, 30))) + "。"
+                for _ in range(rng.randint(3, 8))
+            ]
+            paragraph = "".join(sentences)
+        else:
+            sentences = [
+                " ".join(rng.choice(LARGE_WORDS) for _ in range(rng.randint(8, 20))).capitalize()
+                + "."
+                for _ in range(rng.randint(3, 8))
+            ]
+            paragraph = " ".join(sentences)
+        paragraphs.append(paragraph)
+        size += len(paragraph) + 2
+    old = "\n\n".join(paragraphs)[:LARGE_SIZE]
+    # Half the edits on English words, half on Chinese characters.
+    words = old.split(" ")
+    for _ in range(LARGE_EDITS // 2):
+        at = rng.randrange(len(words))
+        while not words[at].isalpha() or not words[at].isascii():
+            at = rng.randrange(len(words))
+        kind = rng.randrange(3)
+        if kind == 0:
+            words[at] = rng.choice(LARGE_WORDS)
+        elif kind == 1:
+            words.insert(at, rng.choice(LARGE_WORDS))
+        else:
+            del words[at]
+    chars = list(" ".join(words))
+    for _ in range(LARGE_EDITS - LARGE_EDITS // 2):
+        at = rng.randrange(len(chars))
+        while chars[at] not in LARGE_HAN:
+            at = rng.randrange(len(chars))
+        kind = rng.randrange(3)
+        if kind == 0:
+            chars[at] = rng.choice(LARGE_HAN)
+        elif kind == 1:
+            chars.insert(at, rng.choice(LARGE_HAN))
+        else:
+            del chars[at]
+    new = "".join(chars)
+    middle = new.index("\n\n", len(new) // 2) + 2
+    new = new[:middle] + LARGE_MARKER + "\n\n" + new[middle:]
+    return old, new
+
+
 @dataclass
 class RequirementData:
     """What the scenarios need to know about the generated requirements."""
 
     showcase_number: int = 0
     showcase_versions: int = 0
+    large_number: int = 0
 
 
 def _criteria_for(rng: random.Random, title: str, count: int) -> list[AcceptanceCriterion]:
@@ -420,18 +492,25 @@ def _criteria_for(rng: random.Random, title: str, count: int) -> list[Acceptance
 
 
 def _version_contents(
-    requirement: Requirement, criteria: list[AcceptanceCriterion], count: int, showcase: bool
+    requirement: Requirement,
+    criteria: list[AcceptanceCriterion],
+    count: int,
+    showcase: bool,
+    earlier_description: str | None = None,
 ) -> list[dict[str, Any]]:
     """The content of each version, oldest first; the last one is the requirement as it is.
-    Earlier versions had a shorter description and fewer criteria (or, for the showcase, an
-    earlier title), so a diff between two versions shows real changes."""
+    Earlier versions had a shorter description (or `earlier_description`) and fewer criteria
+    (or, for the showcase, an earlier title), so a diff between two versions shows real
+    changes."""
     contents = []
     for number in range(1, count + 1):
         older = count - number
         state = SimpleNamespace(**{name: getattr(requirement, name) for name in CONTENT_FIELDS})
         if showcase:
             state.title = SHOWCASE_TITLES[number - 1]
-        if older:
+        if older and earlier_description is not None:
+            state.description = earlier_description
+        elif older:
             state.description = requirement.description.rsplit(" ", 6 * older)[0]
         kept = criteria[: max(1, len(criteria) - older)]
         contents.append(requirement_content(state, kept))
@@ -465,6 +544,7 @@ def _requirements(
     tiers = [epics, middle, total - epics - middle]
     requirements: list[Requirement] = []
     criteria: dict[int, list[AcceptanceCriterion]] = {}
+    large_old, large_new = _large_texts() if total > 1 else ("", "")
     number = 0
     parents: list[Requirement] = []
     for tier, count in enumerate(tiers):
@@ -487,13 +567,18 @@ def _requirements(
                 if showcase
                 else f"{rng.choice(REQ_VERBS)} {rng.choice(REQ_OBJECTS)} {number}"
             )
+            large = tier >= 1 and bool(data.showcase_number) and not data.large_number
+            if large:
+                title, data.large_number = LARGE_TITLE, number
             shared = status in CLIENT_VISIBLE_STATES
             requirement = Requirement(
                 project=project,
                 number=number,
                 title=title,
                 background="Asked for in the discovery workshops; today done by hand.",
-                description=(
+                description=large_new
+                if large
+                else (
                     f"{title}. Users choose the period, filter by customer and status, and get "
                     "the result in the format their finance team already uses. The figures "
                     "match the source system to the cent, and every run is logged."
@@ -538,7 +623,12 @@ def _requirements(
     for requirement in requirements:
         showcase = requirement.number == data.showcase_number
         count = 3 if showcase else rng.choices([1, 2, 3], [80, 12, 8])[0]
-        contents = _version_contents(requirement, criteria[requirement.number], count, showcase)
+        earlier = None
+        if requirement.number == data.large_number:
+            count, earlier = 2, large_old
+        contents = _version_contents(
+            requirement, criteria[requirement.number], count, showcase, earlier
+        )
         for n, content in enumerate(contents, start=1):
             versions.append(
                 RequirementVersion(
@@ -1489,6 +1579,7 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
         counts=counts,
         requirement_number=requirement_data.showcase_number,
         requirement_versions=requirement_data.showcase_versions,
+        large_requirement_number=requirement_data.large_number,
         risk_number=risk_number,
         task_number=task_data.showcase_number,
         task_milestone_number=task_data.milestone_number,

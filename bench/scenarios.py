@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from bench.datagen import (
+    LARGE_MARKER,
     RISK_SHOWCASE_TITLE,
     SHOWCASE_TITLES,
     TASK_SHOWCASE_TITLE,
@@ -133,6 +134,22 @@ SCENARIOS: list[Scenario] = [
         budget=DETAIL,
         # The title's change, highlighted.
         expect=lambda d: '<ins class="diff-ins">Excel and PDF</ins>',
+    ),
+    Scenario(
+        # Two versions of 99,000 characters each with scattered edits: bounded in time and
+        # cached by the texts' hashes, so the diff stays a detail page.
+        name="requirement diff (two 99 KB versions)",
+        path=lambda d: (
+            reverse(
+                "requirements:diff",
+                kwargs={"key": d.big_project_key, "number": d.large_requirement_number},
+            )
+            + "?from=1&to=2"
+        ),
+        auth=SESSION,
+        budget=DETAIL,
+        # The sentence added in the middle of the second version, marked or not.
+        expect=lambda d: LARGE_MARKER,
     ),
     Scenario(
         name="API requirements list (100 rows)",

@@ -138,6 +138,13 @@ def test_it_generates_the_big_projects_requirements_with_real_hashes(dataset) ->
     assert showcase.confirmed_version == showcase.current_version
     assert showcase.comments.exists()
     assert showcase.criteria.count() == 3
+    # The large-diff scenario's requirement: two versions of 99,000 characters that differ.
+    large = requirements.get(number=dataset.large_requirement_number)
+    first, second = large.versions.order_by("number")
+    assert second == large.current_version and large.description == second.content["description"]
+    assert len(first.content["description"]) == 99_000
+    assert 98_000 < len(second.content["description"]) < 100_000
+    assert first.content_hash != second.content_hash
     # Each row's fields are its current version's content, hashed as the services hash.
     for requirement in requirements.prefetch_related("criteria")[:20]:
         content = requirement_content(requirement, requirement.criteria.order_by("position"))
