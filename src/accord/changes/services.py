@@ -37,7 +37,7 @@ from accord.changes.models import (
     ScheduleImpact,
 )
 from accord.changes.workflow import DEDICATED, check_transition
-from accord.core.audit import audit_record, changes, snapshot
+from accord.core.audit import audit_record, chain_head_hash, changes, snapshot
 from accord.core.choices import Visibility
 from accord.core.edits import check_version, validate_model
 from accord.core.exceptions import ApplicationError
@@ -766,7 +766,14 @@ def _notify_outcome(change: ChangeRequest, actor: Any, outcome: str, comment: st
         title=title,
         body=comment,
         email_template="changes/email/decided",
-        email_context={"change": change, "path": path, "outcome": outcome, "comment": comment},
+        email_context={
+            "change": change,
+            "path": path,
+            "outcome": outcome,
+            "comment": comment,
+            # The chain head after this decision, for the e-mail's outside anchor.
+            "audit_head": chain_head_hash(change.project_id),
+        },
     )
 
 

@@ -203,3 +203,27 @@ def verify_audit_chains() -> Iterator[ChainProblem]:
         problem = _verify_scope(scope, heads.get(scope))
         if problem:
             yield problem
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a chain head kept outside Accord (e.g. from a sign-off e-mail) stands today."""
+
+    event: AuditEvent
+    later: int  # records written after it in its chain
+    problem: ChainProblem | None  # the chain's first break, if it does not verify
+
+
+def find_anchor(digest: str) -> Anchor | None:
+    """The record whose hash is `digest`, with its chain verified from its first record to its
+    head; None when no record has that hash (the records up to it were rewritten or removed)."""
+    event = AuditEvent.objects.filter(hash=digest.strip().lower()).select_related("project").first()
+    if event is None:
+        return None
+    head = AuditChainHead.objects.filter(scope=event.scope).first()
+    length = head.length if head else event.sequence
+    return Anchor(
+        event=event,
+        later=max(length - event.sequence, 0),
+        problem=_verify_scope(event.scope, head),
+    )

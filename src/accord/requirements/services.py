@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core.audit import audit_record, changes, snapshot
+from accord.core.audit import audit_record, chain_head_hash, changes, snapshot
 from accord.core.choices import Visibility
 from accord.core.edits import apply_fields, check_version, user_or_none, validate_model
 from accord.core.exceptions import ApplicationError
@@ -569,6 +569,9 @@ def _notify_team(project: Project, requirement: Requirement, made: ClientDecisio
         url=requirement.get_absolute_url(),
         title=lambda: label() % {"key": requirement.key},
         body=made.comment,
+        email_template="requirements/email/decided",
+        # The chain head after this decision, for the e-mail's outside anchor.
+        email_context={"audit_head": chain_head_hash(project.pk)},
     )
 
 
@@ -672,6 +675,8 @@ def requirements_confirm(
         url=reverse("requirements:list", kwargs={"key": project.key}),
         title=lambda: _("The client confirmed %(keys)s") % {"keys": keys},
         body=comment,
+        email_template="requirements/email/decided",
+        email_context={"audit_head": chain_head_hash(project.pk)},
     )
     return made
 

@@ -95,3 +95,16 @@ def test_a_voided_approval_still_verifies(rejected) -> None:
     passed, text = verify()
 
     assert passed, text
+
+
+def test_the_decision_e_mail_carries_the_chain_head_after_the_decision(rejected) -> None:
+    from accord.core.audit import chain_head_hash
+    from accord.core.models import AuditEvent
+    from accord.notifications.models import OutgoingEmail
+
+    head = chain_head_hash(rejected.project_id)
+    mails = OutgoingEmail.objects.filter(subject__contains=f"{rejected.key} was rejected")
+
+    assert mails.exists()
+    assert all(head in mail.body for mail in mails)
+    assert AuditEvent.objects.get(hash=head).action == "change.rejected"

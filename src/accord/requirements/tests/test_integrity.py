@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.core.testing import make_personas
+from accord.requirements import services
 from accord.requirements.choices import Decision, Status
 from accord.requirements.models import AcceptanceCriterion, ClientDecision, Requirement
 from accord.requirements.tests.factories import make_requirement
@@ -219,3 +220,24 @@ def test_a_change_applied_confirmation_is_sealed_and_audited() -> None:
 
     assert passed, text
     assert made.signature == made.compute_signature()
+
+
+def test_a_decision_e_mail_carries_the_chain_head_that_verify_finds() -> None:
+    from accord.core.audit import chain_head_hash
+    from accord.notifications.models import OutgoingEmail
+
+    personas = make_personas()
+    requirement = make_requirement(personas.project, status=Status.SUBMITTED)
+    OutgoingEmail.objects.all().delete()
+    services.requirement_return(
+        actor=personas.dave, requirement=requirement, comment="Say which months."
+    )
+    head = chain_head_hash(personas.project.pk)
+    mail = OutgoingEmail.objects.get(to=personas.alice.email)
+    make_requirement(personas.project, title="Written after the e-mail")
+
+    assert head in mail.body
+    assert "Say which months." in mail.body
+    out = StringIO()
+    call_command("verify", "--anchor", head, stdout=out)
+    assert "record(s) follow it" in out.getvalue()
