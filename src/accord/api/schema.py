@@ -102,6 +102,15 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(code, body)
         return operation
 
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A list that may not be empty (DRF's allow_empty=False) says so, as min_length does.
+        if isinstance(field, serializers.ListField) and not field.allow_empty:
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        return schema
+
     def error_codes(self, operation: dict[str, Any], parameters: set[tuple[str, str]]) -> list[str]:
         kinds = {where for where, _name in parameters}
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())

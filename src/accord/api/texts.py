@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 NOTHING_TO_CHANGE = _("Send at least one field to change.")
 
 # Field help
+END_DATE_HELP = _("On or after the start date.")
+DUE_AFTER_START_HELP = _("On or after the start date.")
+DUE_NOT_PAST_HELP = _("Today or later when it is set on creation; an edit may keep a past date.")
 MY_ROLE_HELP = _("Your role in the project; empty for staff who are not members.")
 PROJECT_KEY_HELP = _("2 to 10 capital letters or digits, e.g. ACME.")
 CAN_APPROVE_HELP = _("Signing authority; client members only.")

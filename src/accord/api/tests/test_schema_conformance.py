@@ -177,3 +177,36 @@ class PageSizeTests(ConformanceTestCase):
             with self.subTest(value=value):
                 response = self.client.get(f"{ACME}/milestones/", {"page_size": value})
                 self.assertEqual(response.status_code, 200, response.content)
+
+
+class BusinessRuleDocumentationTests(ConformanceTestCase):
+    def properties(self, name: str) -> dict[str, Any]:
+        return openapi()["components"]["schemas"][name]["properties"]
+
+    def test_the_rules_the_services_enforce_are_in_the_schema(self) -> None:
+        self.assertEqual(self.properties("SubmissionInputRequest")["requirements"]["minItems"], 1)
+        self.assertEqual(self.properties("ConfirmManyInputRequest")["requirements"]["minItems"], 1)
+        key = self.properties("ProjectCreateRequest")["key"]
+        self.assertTrue(re.fullmatch(key["pattern"], "acme"))
+        self.assertFalse(re.fullmatch(key["pattern"], "1ACME"))
+        for schema, field in (
+            ("ProjectCreateRequest", "end_date"),
+            ("PatchedProjectUpdateRequest", "end_date"),
+            ("TaskInputRequest", "due_date"),
+            ("PatchedTaskUpdateRequest", "due_date"),
+        ):
+            self.assertIn("after the start date", self.properties(schema)[field]["description"])
+        for schema in ("ActionInputRequest", "ProblemInputRequest"):
+            self.assertIn("Today or later", self.properties(schema)["due_date"]["description"])
+
+    def test_the_key_pattern_is_enforced_as_documented(self) -> None:
+        self.login(self.staff)
+        body = {"name": "X", "client_name": "Y"}
+        self.assertError(
+            self.client.post("/api/v1/projects/", {**body, "key": "1BAD"}, format="json"),
+            400,
+            field="key",
+        )
+        created = self.client.post("/api/v1/projects/", {**body, "key": "good"}, format="json")
+        self.assertEqual(created.status_code, 201, created.content)
+        self.assertEqual(created.json()["key"], "GOOD")

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api import texts
 from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
@@ -179,7 +180,9 @@ class TaskInputSerializer(serializers.Serializer):
         help_text=_("Hours, from 0 to 2000."),
     )  # fmt: skip
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=texts.DUE_AFTER_START_HELP
+    )
     requirements = serializers.ListField(
         child=IntegerField(min_value=1), required=False, default=list,
         help_text=_("Numbers of the linked requirements (3 for ACME-R3)."),

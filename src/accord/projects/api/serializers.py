@@ -37,8 +37,14 @@ class ProjectSerializer(ModelSerializer):
 
 
 class ProjectCreateSerializer(ModelSerializer):
-    # The service upper-cases the key before validating it, so "acme" becomes ACME.
-    key = serializers.CharField(max_length=10, help_text=texts.PROJECT_KEY_HELP)
+    # The service upper-cases the key before validating it, so "acme" becomes ACME; the pattern
+    # (also in the schema) admits either case.
+    key = serializers.RegexField(
+        r"^[A-Za-z][A-Za-z0-9]{1,9}$",
+        max_length=10,
+        help_text=texts.PROJECT_KEY_HELP,
+        error_messages={"invalid": texts.PROJECT_KEY_HELP},
+    )
 
     class Meta:
         model = Project
@@ -46,6 +52,7 @@ class ProjectCreateSerializer(ModelSerializer):
             "key", "name", "client_name", "description", "start_date", "end_date", "status",
             "objectives", "values",
         ]  # fmt: skip
+        extra_kwargs = {"end_date": {"help_text": texts.END_DATE_HELP}}
 
 
 class ProjectUpdateSerializer(ModelSerializer):
@@ -55,6 +62,7 @@ class ProjectUpdateSerializer(ModelSerializer):
             "name", "client_name", "description", "start_date", "end_date", "status",
             "objectives", "values",
         ]  # fmt: skip
+        extra_kwargs = {"end_date": {"help_text": texts.END_DATE_HELP}}
 
 
 # Memberships and invitations -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api import texts
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_version, not_modified
 from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
@@ -136,7 +137,9 @@ class ProblemInputSerializer(serializers.Serializer):
     root_cause = serializers.CharField(required=False, allow_blank=True, default="")
     solution = serializers.CharField(required=False, allow_blank=True, default="")
     owner = IntegerField(required=False, allow_null=True, default=None, help_text=OWNER_HELP)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=texts.DUE_NOT_PAST_HELP
+    )
     status = serializers.ChoiceField(choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.INTERNAL)
     risk = IntegerField(

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
+from accord.api import texts
 from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
@@ -156,7 +157,9 @@ class ReviewInputSerializer(serializers.Serializer):
 class ActionInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, allow_blank=True)
     owner = IntegerField(required=False, allow_null=True, default=None, help_text=OWNER_HELP)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=texts.DUE_NOT_PAST_HELP
+    )
 
 
 class ActionUpdateSerializer(ActionInputSerializer):
