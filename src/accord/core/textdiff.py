@@ -24,11 +24,14 @@ A run that the word budget does not reach stays marked as whole lines, and if ev
 cannot be compared in time both texts are shown unmarked; `TextDiff.granularity` says which,
 so the page can tell the reader. When both texts together exceed `MAX_TOKEN_DIFF_CHARS`
 characters only lines are compared. With lines as the unit, `diff_stats` counts non-blank lines
-instead of words.
+instead of words. A page that compares many texts (a change request's lines, a baseline's
+requirements) shares one budget among them with `time_limit`; once it is spent, the remaining
+long texts are shown unmarked.
 
 Results are cached (Django's default cache) under both texts' SHA-256 and the algorithm's
-settings, so opening the same comparison again, or counting its changes after rendering it,
-does not compute it again. Versions never change, so such an entry never goes stale.
+version and settings, so opening the same comparison again does not compute it again; the
+texts decide the result, so such an entry never goes stale. A result that the page's budget
+cut short is kept only for `FALLBACK_CACHE_SECONDS`.
 
 Everything rendered is HTML-escaped; the fragments keep newlines and are meant for a
 `white-space: pre-wrap` block (`.diff-pane` in accord.css).
@@ -98,8 +101,11 @@ EQUAL, DELETE, INSERT = "equal", "delete", "insert"
 # How finely a diff marks the changes.
 WORDS, LINES, UNMARKED = "words", "lines", "unmarked"
 
-_OPS = {diff_match_patch.DIFF_EQUAL: EQUAL, diff_match_patch.DIFF_DELETE: DELETE}
-_OPS[diff_match_patch.DIFF_INSERT] = INSERT
+_OPS = {
+    diff_match_patch.DIFF_EQUAL: EQUAL,
+    diff_match_patch.DIFF_DELETE: DELETE,
+    diff_match_patch.DIFF_INSERT: INSERT,
+}
 # The deadline `time_limit` set for the diffs of the current page, if any.
 _page_deadline: ContextVar[float | None] = ContextVar("textdiff_page_deadline", default=None)
 
