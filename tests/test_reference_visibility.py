@@ -37,6 +37,7 @@ from django.urls import reverse
 from accord.core.models import KeyedItem
 from tests.authorization import (
     FORBIDDEN_TEXT,
+    REQUIREMENT_INTERNAL_MARKER,
     UNKNOWN_NUMBER,
     World,
     body_text,
@@ -79,6 +80,16 @@ def _add_references(world: World) -> None:
     # … and above an internal draft of its own.
     world.requirements["hidden_child"] = make_requirement(
         project, title="Internal child of the shared requirement", parent=shared
+    )
+    # A baselined requirement withdrawn and reinstated: a draft again, internal, with a new
+    # wording; the baseline still holds the version the client confirmed.
+    agreed = world.requirements["agreed"]
+    for step in ("withdraw", "reinstate"):
+        agreed.refresh_from_db()
+        services.requirement_transition(actor=alice, requirement=agreed, transition=step)
+    agreed.refresh_from_db()
+    services.requirement_update(
+        actor=alice, requirement=agreed, data={"title": f"{REQUIREMENT_INTERNAL_MARKER} reworded"}
     )
 
 

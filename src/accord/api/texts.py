@@ -64,3 +64,7 @@ TASK_PROGRESS_HELP = _(
 TASKS_TOTAL_HELP = _("Tasks linked to the requirement.")
 TASKS_DONE_HELP = _("Of those, done.")
 TASKS_PERCENT_HELP = _("Done as a whole percentage, rounded down.")
+HIDDEN_REQUIREMENT_HELP = _(
+    "True for a requirement you may not see (any longer): it counts, but has no key, number "
+    "or title."
+)

@@ -6,17 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Cast, RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.models import AuditEvent
+from accord.core.choices import Visibility
+from accord.core.models import AuditEvent, KeyedItem
 from accord.core.querysets import user_sees_everything
 from accord.projects import policies
 from accord.projects.choices import InvitationStatus, MilestoneStatus, Role
@@ -213,12 +215,28 @@ def milestone_summary(*, user: Any, project: Project, limit: int = 5) -> Milesto
 
 
 def audit_event_list(*, user: Any, project: Project) -> QuerySet[AuditEvent]:
-    """The project's audit records the user may read, newest first."""
-    return (
-        AuditEvent.objects.visible_in(project, user)
-        .select_related("actor", "target_type")
-        .order_by("-id")
-    )
+    """The project's audit records the user may read, newest first. A record shared with the
+    client when it was written names its item; once that item is no longer shared (a
+    requirement withdrawn and reinstated as a draft), clients no longer read the record."""
+    events = AuditEvent.objects.visible_in(project, user)
+    if not policies.can_view_internal(user, project):
+        events = events.exclude(_about_unshared_items(project))
+    return events.select_related("actor", "target_type").order_by("-id")
+
+
+def _about_unshared_items(project: Project) -> Q:
+    """Records whose target is an item of the project (of any app) that is not shared now."""
+    condition = Q(pk__in=[])
+    for model in apps.get_models():
+        if not issubclass(model, KeyedItem) or model._meta.abstract:
+            continue
+        unshared = (
+            model.objects.filter(project=project)
+            .exclude(visibility=Visibility.SHARED)
+            .values_list(Cast("pk", output_field=CharField()))
+        )
+        condition |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=unshared)
+    return condition
 
 
 def audit_events_of(*, user: Any, target: Any) -> QuerySet[AuditEvent]:

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models.fields.json import KeyTextTransform
 
 from accord.core.textdiff import FieldDiff, time_limit
+from accord.projects import policies
 from accord.requirements import selectors
 from accord.requirements.compare import version_diff
 from accord.requirements.models import Baseline, BaselineItem, Requirement, RequirementVersion
@@ -34,6 +35,8 @@ class Entry:
     version: RequirementVersion
     # The title as that version has it: the requirement row may have changed since.
     title: str = ""
+    # The reader may not see the requirement (any longer): shown without key, title or link.
+    hidden: bool = False
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ChangedEntry:
     new_version: RequirementVersion
     diffs: list[FieldDiff] = field(default_factory=list)
     title: str = ""
+    hidden: bool = False
 
     @property
     def changed_fields(self) -> list[FieldDiff]:
@@ -65,8 +69,9 @@ class BaselineComparison:
 
 # A side is read as plain rows, not model instances: a baseline may hold thousands of items,
 # and only the ones that differ become objects for the page.
-# (requirement id, requirement number, version id, version number, version hash, title there)
-Row = tuple[int, int, int, int, str, str]
+# (requirement id, requirement number, version id, version number, version hash, title there,
+# the requirement's visibility now)
+Row = tuple[int, int, int, int, str, str, str]
 
 
 def _baseline_side(baseline: Baseline) -> dict[int, Row]:
@@ -81,6 +86,7 @@ def _baseline_side(baseline: Baseline) -> dict[int, Row]:
             "version__number",
             "version__content_hash",
             "frozen_title",
+            "requirement__visibility",
         )
     )
     return {row[0]: row for row in rows}
@@ -99,14 +105,15 @@ def _today_side(project: Any, user: Any) -> dict[int, Row]:
             "confirmed_version__number",
             "confirmed_version__content_hash",
             "frozen_title",
+            "visibility",
         )
     )
     return {row[0]: row for row in rows}
 
 
 def _requirement(project: Any, row: Row) -> Requirement:
-    # Enough of the requirement to name and link it; nothing is read beyond the side's row.
-    return Requirement(pk=row[0], project=project, number=row[1])
+    # Enough of the requirement to name, link and judge it; nothing is read beyond the row.
+    return Requirement(pk=row[0], project=project, number=row[1], visibility=row[6])
 
 
 def _version(row: Row) -> RequirementVersion:
@@ -121,7 +128,14 @@ def baseline_compare(old: Baseline, new: Baseline | None, *, user: Any) -> Basel
     before = _baseline_side(old)
     after = _baseline_side(new) if new is not None else _today_side(project, user)
 
+    def hidden(row: Row) -> bool:
+        # A baseline may hold a requirement the reader may no longer see (a confirmed one
+        # withdrawn and reinstated as a draft): it counts, but is not named.
+        return not policies.can_view_item(user, _requirement(project, row))
+
     def entry(row: Row) -> Entry:
+        if hidden(row):
+            return Entry(_requirement(project, row), _version(row), "", hidden=True)
         return Entry(_requirement(project, row), _version(row), row[5] or "")
 
     added = [entry(after[pk]) for pk in after.keys() - before.keys()]
@@ -131,6 +145,9 @@ def baseline_compare(old: Baseline, new: Baseline | None, *, user: Any) -> Basel
         for pk in before.keys() & after.keys()
         if before[pk][2] != after[pk][2]
     ]
+    unchanged = len(before.keys() & after.keys()) - len(pairs)
+    hidden_pairs = [pair for pair in pairs if hidden(pair[1])]
+    pairs = [pair for pair in pairs if not hidden(pair[1])]
     contents: dict[int, Any] = {}
     if pairs:
         version_ids = {row[2] for pair in pairs for row in pair}
@@ -150,12 +167,22 @@ def baseline_compare(old: Baseline, new: Baseline | None, *, user: Any) -> Basel
                 title=new_row[5] or "",
             )
         )
-    by_number = attrgetter("requirement.number")
+    changed += [
+        ChangedEntry(
+            requirement=_requirement(project, new_row),
+            old_version=_version(old_row),
+            new_version=_version(new_row),
+            hidden=True,
+        )
+        for old_row, new_row in hidden_pairs
+    ]
+    # Hidden entries last: their place among the others would hint at their numbers.
+    by_number = attrgetter("hidden", "requirement.number")
     return BaselineComparison(
         old=old,
         new=new,
         added=sorted(added, key=by_number),
         removed=sorted(removed, key=by_number),
         changed=sorted(changed, key=by_number),
-        unchanged=len(before.keys() & after.keys()) - len(pairs),
+        unchanged=unchanged,
     )

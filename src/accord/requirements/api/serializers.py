@@ -544,9 +544,10 @@ class BaselineSerializer(ModelSerializer):
 
 
 class BaselineItemSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text=texts.REQUIREMENT_KEY_HELP)
-    number = serializers.IntegerField()
-    title = serializers.CharField()
+    hidden = serializers.BooleanField(help_text=texts.HIDDEN_REQUIREMENT_HELP)
+    key = serializers.CharField(allow_null=True, help_text=texts.REQUIREMENT_KEY_HELP)
+    number = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
     content_hash = serializers.CharField()
 
@@ -560,17 +561,23 @@ class BaselineDetailSerializer(BaselineSerializer):
 
     @extend_schema_field(BaselineItemSerializer(many=True))
     def get_items(self, baseline: Baseline) -> list[dict[str, Any]]:
-        project = self.context["project"]
-        return [
-            {
-                "key": requirement_key(project.key, item.requirement.number),
-                "number": item.requirement.number,
-                "title": item.requirement.title,
-                "version": item.version.number,
-                "content_hash": item.version.content_hash,
-            }
-            for item in getattr(baseline, "item_list", [])
-        ]
+        project, user = self.context["project"], self.context["request"].user
+        rows = []
+        for item in getattr(baseline, "item_list", []):
+            # The title as the baseline froze it; a requirement the reader may no longer see
+            # is counted and hashed, not named (its rows go last, not in number order).
+            shown = visible_reference(user, item.requirement, project)
+            rows.append(
+                {
+                    "hidden": shown is None,
+                    "key": shown and requirement_key(project.key, shown.number),
+                    "number": shown and shown.number,
+                    "title": (item.version.content or {}).get("title", "") if shown else "",
+                    "version": item.version.number,
+                    "content_hash": item.version.content_hash,
+                }
+            )
+        return sorted(rows, key=lambda row: row["hidden"])
 
 
 class BaselineInputSerializer(serializers.Serializer):
@@ -585,9 +592,10 @@ class CompareSideSerializer(serializers.Serializer):
 
 
 class CompareEntrySerializer(serializers.Serializer):
-    key = serializers.CharField(help_text=texts.REQUIREMENT_KEY_HELP)
-    number = serializers.IntegerField()
-    title = serializers.CharField()
+    hidden = serializers.BooleanField(help_text=texts.HIDDEN_REQUIREMENT_HELP)
+    key = serializers.CharField(allow_null=True, help_text=texts.REQUIREMENT_KEY_HELP)
+    number = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField(allow_blank=True)
     from_version = serializers.IntegerField(allow_null=True)
     to_version = serializers.IntegerField(allow_null=True)
 

@@ -806,11 +806,15 @@ class BaselineViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsV
                 "content_hash": baseline.content_hash,
             }
 
-        def entry(requirement: Requirement, old_version: Any, new_version: Any) -> dict[str, Any]:
+        def entry(found: Any, old_version: Any, new_version: Any) -> dict[str, Any]:
+            # The title as the version has it; a requirement the reader may not see is only
+            # counted (baseline_compare marks it hidden).
+            number = None if found.hidden else found.requirement.number
             return {
-                "key": requirement_key(key, requirement.number),
-                "number": requirement.number,
-                "title": requirement.title,
+                "hidden": found.hidden,
+                "key": requirement_key(key, number),
+                "number": number,
+                "title": found.title,
                 "from_version": old_version.number if old_version else None,
                 "to_version": new_version.number if new_version else None,
             }
@@ -818,9 +822,9 @@ class BaselineViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsV
         body = {
             "from_baseline": side(old),
             "to_baseline": side(new),
-            "added": [entry(e.requirement, None, e.version) for e in result.added],
-            "removed": [entry(e.requirement, e.version, None) for e in result.removed],
-            "changed": [entry(c.requirement, c.old_version, c.new_version) for c in result.changed],
+            "added": [entry(e, None, e.version) for e in result.added],
+            "removed": [entry(e, e.version, None) for e in result.removed],
+            "changed": [entry(c, c.old_version, c.new_version) for c in result.changed],
             "unchanged": result.unchanged,
         }
         return Response(BaselineCompareSerializer(body).data)

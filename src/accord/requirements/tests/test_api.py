@@ -1004,6 +1004,7 @@ class BaselineTests(RequirementApiTestCase):
             body["items"],
             [
                 {
+                    "hidden": False,
                     "key": "ACME-R3",
                     "number": 3,
                     "title": "支持导出PDF报表",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.core.exceptions import ApplicationError
+from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
 from accord.projects.models import Project
@@ -132,6 +133,8 @@ def baseline_detail(request: HttpRequest, key: str, number: int) -> HttpResponse
     items = list(page.object_list)
     for item in items:
         item.requirement.project = project
+        # A requirement the reader may no longer see is counted and hashed, not named.
+        item.hidden = not project_policies.can_view_item(request.user, item.requirement)
     context = project_context(request, project, "requirements")
     context.update(
         baseline=baseline,
