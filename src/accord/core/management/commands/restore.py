@@ -13,7 +13,8 @@ from accord.core.backup import BackupError, backup_restore
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `accord backup` into an empty database and files folder "
-        "(it refuses to overwrite data), then check checksums, row counts and audit chains."
+        "(it refuses to overwrite data), checking checksums, row counts and audit chains. All "
+        "or nothing: on any failure the database and files folder stay empty."
     )
 
     def add_arguments(self, parser) -> None:
