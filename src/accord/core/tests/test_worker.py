@@ -265,9 +265,14 @@ class TestLoop:
         monkeypatch.setattr("accord.core.worker.runner.Backoff.next", lambda self: 0.01)
         caplog.set_level(logging.WARNING, logger="accord.worker")
 
-        worker(worker_id="w-outage", max_tasks=1).run()
+        runner = worker(worker_id="w-outage", max_tasks=1)
+        runner.run()
 
         assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+        # A claim whose answer was lost in the outage would stay "running" under the old id:
+        # the worker carried on under a new one, once for the whole outage.
+        assert runner.worker_id != "w-outage"
+        assert runner.retired in ([], ["w-outage"])
         messages = [r.getMessage() for r in caplog.records]
         assert sum("Database unreachable" in m for m in messages) == 1, messages
         assert sum("Database reachable again" in m for m in messages) == 1, messages

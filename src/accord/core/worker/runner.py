@@ -119,6 +119,9 @@ class AccordWorker(Worker):
         self.started_at = timezone.now()
         self.stopping = threading.Event()
         self.heartbeat_thread: threading.Thread | None = None
+        # The job being run, and ids this process no longer uses (their rows are deleted).
+        self.claimed: DBTaskResult | None = None
+        self.retired: list[str] = []
 
     # Identity ------------------------------------------------------------------------------
 
@@ -127,14 +130,19 @@ class AccordWorker(Worker):
         self.worker_id = worker_id
         _current_worker_id = worker_id
 
-    def take_new_identity(self) -> None:
-        """Carry on under a new id after losing track of a job (the database failed while it
-        ran): the old id stops beating, so the job and the rows it held are taken over like
-        a dead worker's, and run again (at least once)."""
+    def take_new_identity(self, *, job_lost: bool) -> None:
+        """Carry on under a new id after the database failed under this worker: a job it was
+        running, or one whose claim committed although the answer was lost, would otherwise
+        stay "running" under a worker that lives on. The old id's row is deleted, so what it
+        held is taken over like a dead worker's and run again (at least once)."""
         old = self.worker_id
+        self.retired.append(old)
         self.set_worker_id(new_worker_id())
-        log.warning(
-            "Worker %s continues as %s; its last job will be taken over", old, self.worker_id
+        log.log(
+            logging.WARNING if job_lost else logging.INFO,
+            "Worker %s continues as %s; its last job will be taken over",
+            old,
+            self.worker_id,
         )
 
     # Heartbeat thread ----------------------------------------------------------------------
@@ -146,6 +154,9 @@ class AccordWorker(Worker):
         and none is taken for dead merely because the database was away."""
         if not services.heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at):
             log.info("Worker %s registered", self.worker_id)
+        while self.retired:
+            services.heartbeat_stop(worker_id=self.retired[0])
+            self.retired.pop(0)
         self.outage.answered()
         if self.batch:
             return
@@ -180,7 +191,8 @@ class AccordWorker(Worker):
             self.heartbeat_thread.join(timeout=settings.ACCORD_WORKER_HEARTBEAT + 5)
         # Without the database the row simply ages out and the next takeover deletes it.
         with contextlib.suppress(*DATABASE_DOWN):
-            services.heartbeat_stop(worker_id=self.worker_id)
+            for worker_id in [*self.retired, self.worker_id]:
+                services.heartbeat_stop(worker_id=worker_id)
 
     # Loop ----------------------------------------------------------------------------------
 
@@ -190,7 +202,7 @@ class AccordWorker(Worker):
             # Workers started together do not all poll in step.
             time.sleep(random.random())
         backoff = Backoff()
-        started = False
+        started = renamed = False
         try:
             while self.running:
                 try:
@@ -207,18 +219,18 @@ class AccordWorker(Worker):
                     if self.step() is False:
                         return
                     backoff.reset()
+                    renamed = False
                 except DATABASE_DOWN as exc:
                     self.outage.failed(exc)
-                    if self.running_task or self.claimed is not None:
-                        self.take_new_identity()
+                    if started and not renamed:
+                        self.take_new_identity(job_lost=self.claimed is not None)
+                        renamed = True
                     self.running_task = False
                     self.claimed = None
                     connection.close()
                     time.sleep(backoff.next())
         finally:
             self.stop_heartbeat()
-
-    claimed: DBTaskResult | None = None
 
     def step(self) -> bool:
         """Claim and run one job, or wait; False when the worker should stop (batch done,
@@ -251,7 +263,7 @@ class AccordWorker(Worker):
             ):
                 # The job's own database work failed part-way: whatever it held (an e-mail
                 # being sent) would stay held by this live worker. Let it be taken over.
-                self.take_new_identity()
+                self.take_new_identity(job_lost=True)
         if self.batch and retrieved and task_result is None:
             return False
         if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
