@@ -9,9 +9,10 @@ The test is generated from what the project declares, so a new app is covered wi
 editing it:
 
 - every route of the authorization walk's table (tests/test_authorization_walk.py, which fails
-  for a route missing from it) that a client may read is read as both clients, and the answer
-  may not carry the key of any keyed item the client cannot see (all of another project's,
-  the internal ones of the client's own) nor any marker text the walk forbids the client;
+  for a route missing from it) that a reader may read is read as both clients and a team
+  member, and the answer may not carry the key of any keyed item the reader cannot see (all of
+  another project's; for clients, the internal ones of their own) nor any marker text the walk
+  forbids the reader;
 - every FilterSet of every API viewset in the router is asked, filter by filter, for a hidden
   item (by number, key and id) and for an unknown one: the answers must be the same.
 
@@ -47,6 +48,9 @@ from tests.authorization import (
 from tests.test_authorization_walk import TABLE
 
 CLIENTS = ("carol", "dave")
+# Readers whose answers are checked: the clients (internal items and the other project's are
+# hidden from them) and a team member (the other project's are).
+READERS = (*CLIENTS, "bob")
 UNKNOWN_PK = 987_654
 
 
@@ -141,7 +145,7 @@ def _readable(persona: str) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(
-    ("name", "rule", "persona"), [case for persona in CLIENTS for case in _readable(persona)]
+    ("name", "rule", "persona"), [case for persona in READERS for case in _readable(persona)]
 )
 def test_a_client_reads_no_reference_to_a_hidden_item(
     name: str, rule: Any, persona: str, ready: World, client: Any
@@ -237,10 +241,10 @@ def test_a_hidden_item_filters_like_an_unknown_one(
 ) -> None:
     rules = TABLE.get(name)
     assert rules, f"{name} is not in the authorization walk's table"
-    for persona in CLIENTS:
+    for persona in READERS:
         rule = next((r for r in rules if r.get[persona] == frozenset({200})), None)
         if rule is None:
-            continue  # clients do not read this list at all
+            continue  # this reader does not read the list at all
         user = ready.users[persona]
         headers = {"HTTP_AUTHORIZATION": f"Token {ready.tokens[persona]}"}
         base = reverse(name, kwargs=rule.url_kwargs(ready, persona))

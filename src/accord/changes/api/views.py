@@ -28,6 +28,7 @@ from rest_framework.response import Response
 
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_version, not_modified
 from accord.api.permissions import ProjectPolicy
+from accord.api.references import visible_reference
 from accord.api.views import (
     PROJECT_KEY,
     ApiViewMixin,
@@ -53,7 +54,6 @@ from accord.changes.api.serializers import (
 )
 from accord.changes.impact import change_impact
 from accord.changes.models import ChangeRequest
-from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.projects import policies as project_policies
 from accord.projects.models import Milestone
@@ -138,16 +138,13 @@ class ChangeViewSet(VersionedDetailMixin, mixins.ListModelMixin, ProjectChildVie
 
     def _detail_rows(self, change: ChangeRequest) -> ChangeRequest:
         user, project = self.request.user, self.project
-        internal = project_policies.can_view_internal(user, project)
         rows = []
         for item in change.items.select_related(
             "requirement", "base_version", "result_requirement", "result_version"
         ).order_by("position"):
             requirement = item.requirement or item.result_requirement
             hidden = (
-                requirement is not None
-                and not internal
-                and requirement.visibility != Visibility.SHARED
+                requirement is not None and visible_reference(user, requirement, project) is None
             )
             row = {
                 "position": item.position,
@@ -179,13 +176,13 @@ class ChangeViewSet(VersionedDetailMixin, mixins.ListModelMixin, ProjectChildVie
         for impact in change.schedule_impacts.select_related("milestone").order_by(
             "milestone__due_date", "milestone__number"
         ):
-            milestone = impact.milestone
-            if not internal and milestone.visibility != Visibility.SHARED:
+            milestone = visible_reference(user, impact.milestone, project)
+            if milestone is None:
                 continue
             schedule.append(_schedule_row(project, milestone, impact.shift_days, impact.note))
         change.schedule_rows = schedule
-        change.new_risk_keys = _risk_keys(project, change.new_risks.all(), internal)
-        change.source_risk_keys = _risk_keys(project, change.source_risks.all(), internal)
+        change.new_risk_keys = _risk_keys(user, project, change.new_risks.all())
+        change.source_risk_keys = _risk_keys(user, project, change.source_risks.all())
         approvals = list(selectors.approval_list(change))
         change.approval_rows = approvals
         policy = selectors.policy_for(project)
@@ -194,9 +191,8 @@ class ChangeViewSet(VersionedDetailMixin, mixins.ListModelMixin, ProjectChildVie
             {"slot": slot, "needed": needed, "given": given}
             for slot, needed, given in selectors.pending_slots(change, policy, live)
         ]
-        change.baseline_key = (
-            f"{project.key}-B{change.baseline.number}" if change.baseline_id else None
-        )
+        baseline = visible_reference(user, change.baseline, project)
+        change.baseline_key = f"{project.key}-B{baseline.number}" if baseline else None
         change.transitions = workflow.available_transitions(user, change)
         try:
             change.may_decide_as = selectors.decision_slot(user, change, policy, live)
@@ -460,11 +456,12 @@ def _schedule_row(project: Any, milestone: Any, shift: int, note: str) -> dict[s
     }
 
 
-def _risk_keys(project: Any, risks: Any, internal: bool) -> list[str]:
+def _risk_keys(user: Any, project: Any, risks: Any) -> list[str]:
+    """The keys of the risks the reader may see."""
     return [
         f"{project.key}-K{r.number}"
         for r in sorted(risks, key=lambda r: r.number)
-        if internal or r.visibility == Visibility.SHARED
+        if visible_reference(user, r, project) is not None
     ]
 
 
