@@ -409,6 +409,8 @@ def backup_restore(*, archive_path: Path, database: str = DEFAULT_DB_ALIAS) -> R
     the unpacked files are renamed into place only when all of them passed. On any failure the
     database is as empty as before and no file remains, so the restore can simply be retried.
     """
+    from accord.core.signoffs import seal_unsealed
+
     archive_path = Path(archive_path)
     if not archive_path.is_file():
         raise BackupError(f"No such backup file: {archive_path}")
@@ -439,6 +441,8 @@ def backup_restore(*, archive_path: Path, database: str = DEFAULT_DB_ALIAS) -> R
                 ContentType.objects.using(database).all().delete()
                 ContentType.objects.clear_cache()
                 call_command("loaddata", str(unpacked / DATA), database=database, verbosity=0)
+                # A backup from before sign-offs were sealed holds rows without a signature.
+                seal_unsealed(database)
                 counts = _verify_restored(database, manifest)
                 if media_root.exists():
                     media_root.rmdir()  # checked empty above

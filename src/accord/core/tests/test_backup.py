@@ -400,3 +400,20 @@ class TestDamageAndFullDisk:
         with pytest.raises(CommandError, match="Not enough free space"):
             call_command("backup", "--output", str(tmp_path / "b.tar.gz"))
         assert not (tmp_path / "b.tar.gz").exists()
+
+    def test_sign_offs_restored_from_before_sealing_are_sealed(self, archive, tmp_path) -> None:
+        def unsealed(name: str, content: bytes) -> bytes:
+            if name != "data.json":
+                return content
+            rows = json.loads(content)
+            for row in rows:
+                row["fields"].pop("signature", None)
+            return json.dumps(rows).encode()
+
+        old = retamper(archive, tmp_path / "old.tar.gz", unsealed)
+
+        backup_restore(archive_path=old)
+
+        out = io.StringIO()
+        call_command("verify", stdout=out)
+        assert "OK      signoffs" in out.getvalue()
