@@ -38,6 +38,19 @@ def digits_fit(text: str) -> bool:
     return len(text) <= len(str(LARGEST)) and int(text) <= LARGEST
 
 
+def numbers_in(values: Iterable[str]) -> list[int]:
+    """The distinct positive numbers among texts (ticked rows of a list), in their order; text
+    that is not one, or one no row can have, names nothing and is left out."""
+    numbers: list[int] = []
+    for value in values:
+        value = value.strip()
+        if value.isascii() and value.isdigit() and digits_fit(value):
+            number = int(value)
+            if number not in numbers:
+                numbers.append(number)
+    return numbers
+
+
 class IntegerField(forms.IntegerField):
     """A form's whole number, at most what the database holds unless narrowed further."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accord.core import integers
 from accord.requirements.choices import Status
 from accord.requirements.models import Baseline
 from accord.requirements.traceability import GAPS
@@ -38,7 +39,8 @@ class NumbersField(forms.Field):
                 raise forms.ValidationError(
                     self.error_messages["invalid"], code="invalid", params={"value": raw}
                 ) from None
-            if number < 1:
+            # Beyond what the database holds is no requirement's number either.
+            if number < 1 or not integers.fits(number):
                 raise forms.ValidationError(
                     self.error_messages["invalid"], code="invalid", params={"value": raw}
                 )

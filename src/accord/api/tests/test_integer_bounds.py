@@ -134,6 +134,17 @@ class PageTests(BoundsWorld):
                     response = self.client.get("/p/ACME/tasks/board/", {name: value})
                     self.assertContains(response, 'class="form-errors"')
 
+    def test_ticked_rows_out_of_range_name_nothing(self) -> None:
+        for value in OUT_OF_RANGE:
+            with self.subTest(value=value):
+                for response in (
+                    self.client.get("/p/ACME/requirements/submit/", {"r": value}),
+                    self.client.post("/p/ACME/requirements/submit/", {"r": value}),
+                    self.client.post("/p/ACME/requirements/bulk/", {"r": [1, value]}),
+                    self.client.post("/p/ACME/tasks/bulk/", {"t": [1, value]}),
+                ):
+                    self.assertLess(response.status_code, 500, response.wsgi_request.path)
+
     def test_list_pages_filter_without_an_error(self) -> None:
         for path, name in (
             ("risks", "owner"), ("problems", "owner"), ("changes", "requested_by"),

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.changes.models import ChangeRequest
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.delivery import policies, selectors, services
 from accord.delivery.choices import MOVES, TaskPriority, TaskStatus, TaskType
@@ -206,11 +207,7 @@ def _selected_numbers(request: HttpRequest) -> list[int]:
     raw = request.POST.getlist("t")
     if request.POST.get("all"):
         raw += request.POST.getlist("page_t")
-    numbers: list[int] = []
-    for value in raw:
-        if value.isdigit() and int(value) not in numbers:
-            numbers.append(int(value))
-    return numbers[: settings.ACCORD_PAGE_SIZE * 4]
+    return integers.numbers_in(raw)[: settings.ACCORD_PAGE_SIZE * 4]
 
 
 @login_required

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
@@ -240,11 +241,7 @@ def _selected_numbers(request: HttpRequest) -> list[int]:
     raw = request.POST.getlist("r")
     if request.POST.get("all"):
         raw += request.POST.getlist("page_r")
-    numbers: list[int] = []
-    for value in raw:
-        if value.isdigit() and int(value) not in numbers:
-            numbers.append(int(value))
-    return numbers[: settings.ACCORD_PAGE_SIZE * 4]
+    return integers.numbers_in(raw)[: settings.ACCORD_PAGE_SIZE * 4]
 
 
 def _back_to_list(request: HttpRequest, project: Project) -> str:

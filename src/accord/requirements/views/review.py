@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.projects import selectors as project_selectors
 from accord.projects.choices import Role
@@ -105,11 +106,7 @@ def submittable(user: Any, project: Project) -> Any:
 
 
 def _numbers_from(values: list[str]) -> list[int]:
-    numbers = []
-    for value in values:
-        if value.strip().isdigit() and int(value) not in numbers:
-            numbers.append(int(value))
-    return numbers
+    return integers.numbers_in(values)
 
 
 @login_required
