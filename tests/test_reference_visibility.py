@@ -118,9 +118,13 @@ def _hidden_items(user: Any) -> list[Any]:
 
 
 def _key_pattern(items: list[Any]) -> re.Pattern[str]:
+    """The items' keys and the addresses of their pages: a link names an item as well."""
     keys = sorted({item.key for item in items}, key=len, reverse=True)
     # A key stands alone: ACME-R1 is not found inside ACME-R12.
-    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?!\d)")
+    names = [r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?!\d)"]
+    addresses = sorted({item.get_absolute_url() for item in items}, key=len, reverse=True)
+    names.append("|".join(map(re.escape, addresses)))
+    return re.compile("|".join(names))
 
 
 def _leaks(text: str, persona: str, hidden: re.Pattern[str]) -> list[str]:
@@ -160,7 +164,9 @@ def test_a_client_reads_no_reference_to_a_hidden_item(
         headers = {}
     response = client.get(url, **headers)
     assert response.status_code < 500, f"GET {url} as {persona}: {response.status_code}"
-    leaks = [leak for leak in _leaks(body_text(response), persona, hidden)
+    # An answer may repeat the address asked for (a 404 page does); that names nothing new.
+    text = body_text(response).replace(url, "<url>")
+    leaks = [leak for leak in _leaks(text, persona, hidden)
              if leak not in rule.reveals]  # fmt: skip
     assert not leaks, f"GET {url} as {persona} names items it may not see: {leaks}"
 
