@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from accord.core.worker import current_worker_id
+from accord.core.worker import current_worker_id, when_database_answers
 from accord.notifications.models import EmailStatus, OutgoingEmail
 
 log = logging.getLogger(__name__)
@@ -88,5 +88,7 @@ def deliver_email(email_id: int) -> str:
     email.status = EmailStatus.SENT
     email.sent_at = timezone.now()
     email.last_error = ""
-    email.save(update_fields=["status", "sent_at", "last_error"])
+    # The message has left: through a database hiccup, wait to record it rather than give up
+    # and have it sent again.
+    when_database_answers(lambda: email.save(update_fields=["status", "sent_at", "last_error"]))
     return "sent"

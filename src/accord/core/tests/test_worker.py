@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accord.core.models import PeriodicRun, WorkerHeartbeat
 from accord.core.worker import registry, services
-from accord.core.worker.runner import AccordWorker, current_worker_id
+from accord.core.worker.runner import AccordWorker, Outage, current_worker_id
 from accord.notifications.tests.smtp import DB_TASKS
 
 NOW = dt.datetime(2026, 3, 2, 9, 41, 7, tzinfo=dt.UTC)
@@ -263,6 +263,8 @@ class TestLoop:
 
         monkeypatch.setattr(DBTaskResult.objects, "ready", flaky_ready)
         monkeypatch.setattr("accord.core.worker.runner.Backoff.next", lambda self: 0.01)
+        # The failures start as the worker starts; log them at once (see TestOutage).
+        monkeypatch.setattr(Outage, "GRACE", 0.0)
         caplog.set_level(logging.WARNING, logger="accord.worker")
 
         runner = worker(worker_id="w-outage", max_tasks=1)
@@ -314,3 +316,55 @@ def test_the_admin_lists_the_running_workers_and_periodic_runs(client, settings)
     assert workers.status_code == runs.status_code == 200
     assert "a1b2c3d4e5" in workers.content.decode()
     assert "changes.remind" in runs.content.decode()
+
+
+class TestOutage:
+    """One outage, one line when it starts and one when it ends, however many attempts fail
+    and however many connections find out."""
+
+    def outage(self, caplog) -> tuple[Outage, list[float]]:
+        caplog.set_level(logging.INFO, logger="accord.worker")
+        now = [1000.0]
+        return Outage(clock=lambda: now[0]), now
+
+    def lines(self, caplog) -> list[str]:
+        return [r.getMessage().split(" (")[0].split(" after")[0] for r in caplog.records]
+
+    def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(self, caplog) -> None:
+        outage, now = self.outage(caplog)
+        now[0] += 60
+        for _ in range(5):
+            outage.failed(OperationalError("connection refused"))
+            now[0] += 2
+        assert outage.up_for() == 0
+        outage.answered()
+        outage.answered()
+
+        assert self.lines(caplog) == ["Database unreachable", "Database reachable again"]
+        now[0] += 3
+        assert outage.up_for() == 3
+
+    def test_a_connection_finding_out_late_about_a_restart_is_the_same_outage(self, caplog) -> None:
+        outage, now = self.outage(caplog)
+        now[0] += 60
+        outage.failed(OperationalError("terminating connection"))
+        now[0] += 1
+        outage.answered()  # one thread reconnected …
+        now[0] += 0.5
+        outage.failed(OperationalError("the connection is closed"))  # … another one learns
+        outage.answered()
+
+        assert self.lines(caplog) == ["Database unreachable", "Database reachable again"]
+
+    def test_a_failure_soon_after_a_restart_is_logged_once_it_lasts(self, caplog) -> None:
+        outage, now = self.outage(caplog)
+        now[0] += 1
+        outage.failed(OperationalError("connection refused"))
+        assert self.lines(caplog) == []
+        now[0] += Outage.GRACE
+        outage.failed(OperationalError("connection refused"))
+        now[0] += 20
+        outage.failed(OperationalError("connection refused"))
+        outage.answered()
+
+        assert self.lines(caplog) == ["Database unreachable", "Database reachable again"]

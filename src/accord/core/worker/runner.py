@@ -35,6 +35,7 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 T = TypeVar("T")
 
 _current_worker_id = ""
+_current_outage: Outage | None = None
 
 
 def current_worker_id() -> str:
@@ -48,34 +49,51 @@ def new_worker_id() -> str:
 
 
 class Outage:
-    """Whether the database answers, shared by the loop and the heartbeat thread, so that an
-    outage is logged once however many attempts fail."""
+    """Whether the database answers, shared by the loop, the heartbeat thread and a job that
+    waits, so that an outage is logged once however many attempts fail.
 
-    def __init__(self) -> None:
+    Each thread has its own connection and learns of a restart when it next uses it, so one
+    restart may show as failures a moment after the database answered again elsewhere. A
+    failure within `GRACE` seconds of the database answering is therefore the same outage:
+    it is logged only if it lasts `GRACE` seconds.
+    """
+
+    GRACE = 5.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
+        self.clock = clock
         self.down_since: float | None = None
-        self.up_since = time.monotonic()
+        self.logged = False
+        self.up_since = clock()
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
+            now = self.clock()
             if self.down_since is None:
-                self.down_since = time.monotonic()
+                self.down_since = now
+                self.logged = False
+            fresh = self.down_since - self.up_since >= self.GRACE
+            if not self.logged and (fresh or now - self.down_since >= self.GRACE):
+                self.logged = True
                 log.error("Database unreachable (%s: %s); retrying", type(exc).__name__, exc)
 
     def answered(self) -> None:
         with self._lock:
-            if self.down_since is not None:
+            if self.down_since is None:
+                return
+            now = self.clock()
+            if self.logged:
                 log.warning(
-                    "Database reachable again after %.0f s; carrying on",
-                    time.monotonic() - self.down_since,
+                    "Database reachable again after %.0f s; carrying on", now - self.down_since
                 )
-                self.down_since = None
-                self.up_since = time.monotonic()
+            self.down_since = None
+            self.up_since = now
 
     def up_for(self) -> float:
         """Seconds since the database last came back (or the worker started)."""
         with self._lock:
-            return 0.0 if self.down_since is not None else time.monotonic() - self.up_since
+            return 0.0 if self.down_since is not None else self.clock() - self.up_since
 
 
 class Backoff:
@@ -95,8 +113,9 @@ class Backoff:
 
 def when_database_answers(action: Callable[[], T]) -> T:
     """Run `action`, waiting with back-off while the database does not answer (a worker
-    started during an outage waits for the database instead of exiting)."""
-    outage, backoff = Outage(), Backoff()
+    started during an outage waits for the database instead of exiting). Inside a worker the
+    worker's own record of the outage is used, so a job waiting too does not log it again."""
+    outage, backoff = _current_outage or Outage(), Backoff()
     while True:
         try:
             result = action()
@@ -197,7 +216,9 @@ class AccordWorker(Worker):
     # Loop ----------------------------------------------------------------------------------
 
     def run(self) -> None:
+        global _current_outage
         self.set_worker_id(self.worker_id)
+        _current_outage = self.outage
         if self.startup_delay and self.interval:
             # Workers started together do not all poll in step.
             time.sleep(random.random())
@@ -231,6 +252,7 @@ class AccordWorker(Worker):
                     time.sleep(backoff.next())
         finally:
             self.stop_heartbeat()
+            _current_outage = None
 
     def step(self) -> bool:
         """Claim and run one job, or wait; False when the worker should stop (batch done,

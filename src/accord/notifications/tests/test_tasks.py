@@ -300,3 +300,30 @@ def test_the_worker_requeues_mail_stranded_by_a_dead_worker(smtp_sink, db_tasks,
         email.refresh_from_db()
         assert email.status == EmailStatus.SENT, email.subject
     assert sorted(m["Subject"] for m in smtp_sink.messages) == ["Orphan", "Stranded", "Waiting"]
+
+
+def test_a_database_hiccup_after_sending_does_not_send_the_message_twice(
+    smtp_sink, db_tasks, monkeypatch
+) -> None:
+    """The server accepted the message; recording "sent" fails once (the database restarts):
+    the job waits for the database instead of failing, so the message is not sent again."""
+    from django.db import OperationalError
+
+    email = queue_one()
+    real_save = OutgoingEmail.save
+    hiccups = {"left": 1}
+
+    def save(self, *args, **kwargs):
+        if "sent_at" in (kwargs.get("update_fields") or []) and hiccups["left"]:
+            hiccups["left"] -= 1
+            raise OperationalError("terminating connection due to administrator command")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutgoingEmail, "save", save)
+    monkeypatch.setattr("accord.core.worker.runner.Backoff.next", lambda self: 0.01)
+    run_worker()
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts, hiccups["left"]) == (EmailStatus.SENT, 1, 0)
+    assert len(smtp_sink.messages) == 1
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
