@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.changes.choices import Decision, ItemAction
 from accord.changes.models import ChangeItem, ChangeRequest, ScheduleImpact
+from accord.core import integers
 from accord.projects.forms import MARKDOWN_HELP
 from accord.requirements.choices import CriterionStyle, Priority
 
@@ -93,6 +94,7 @@ class ChangeForm(forms.ModelForm):
             "background": MARKDOWN_HELP,
             "source_risks": _("The risks this change answers, if any."),
         }
+        field_classes = {"source_risks": integers.ModelMultipleChoiceField}
 
     def __init__(self, *args: Any, risks: Any = None, team: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -250,6 +252,7 @@ class AssessForm(forms.ModelForm):
             "new_risks": forms.CheckboxSelectMultiple,
         }
         help_texts = {"new_risks": _("Risks the change brings; record them in the register first.")}
+        field_classes = {"new_risks": integers.ModelMultipleChoiceField}
 
     def __init__(self, *args: Any, risks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -409,7 +412,7 @@ class PolicyForm(forms.Form):
         max_value=20,
         help_text=_("Client members with signing authority; 0 for none."),
     )
-    board = forms.ModelMultipleChoiceField(
+    board = integers.ModelMultipleChoiceField(
         label=_("Change board"),
         queryset=None,
         required=False,

@@ -5,7 +5,8 @@ length; the database holds at most 64 bits and SQLite refuses a larger value wit
 OverflowError (a 500) wherever it reaches a query. Every such integer goes through one of
 the pieces below, all bounded by `SMALLEST` and `LARGEST`:
 
-- `IntegerField`, a form field (pages' forms and filters): the form's error names the field;
+- `IntegerField` and `ModelMultipleChoiceField`, form fields (pages' forms and filters): the
+  form's error names the field;
 - `NumberFilter` and `IdOrKeywordFilter`, for filter sets (the API answers their errors with
   400 naming the filter);
 - `IntConverter`, the `<int64:…>` address converter: out of range is no match, a 404;
@@ -86,6 +87,22 @@ class IdOrKeywordField(forms.CharField):
             code="invalid",
             params={"keywords": ", ".join(self.keywords)},
         )
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows by id, refusing ids the database cannot hold as it
+    refuses unknown ones (Django looks them all up at once, and the lookup overflowed)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and not fits(int(text)):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class NumberFilter(django_filters.NumberFilter):

@@ -145,6 +145,20 @@ class PageTests(BoundsWorld):
                 ):
                     self.assertLess(response.status_code, 500, response.wsgi_request.path)
 
+    def test_multiple_choices_out_of_range_are_the_forms_error(self) -> None:
+        policy = {"client_approvals": 1, "board_approvals": 0, "decision_days": 5}
+        change = {"title": "x", "type": "modify_scope", "urgency": "normal", "reason": "y"}
+        for value in OUT_OF_RANGE:
+            for address, body, name in (
+                ("/p/ACME/changes/policy/", {**policy, "board": [value]}, "board"),
+                ("/p/ACME/changes/new/", {**change, "source_risks": [value]}, "source_risks"),
+                ("/p/ACME/changes/1/assess/", {"new_risks": [value]}, "new_risks"),
+            ):
+                with self.subTest(address=address, value=value):
+                    response = self.client.post(address, body)
+                    self.assertEqual(response.status_code, 400)
+                    self.assertIn(name, response.context["form"].errors)
+
     def test_list_pages_filter_without_an_error(self) -> None:
         for path, name in (
             ("risks", "owner"), ("problems", "owner"), ("changes", "requested_by"),
