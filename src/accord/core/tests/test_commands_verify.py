@@ -30,6 +30,9 @@ def test_it_passes_on_the_demo_with_counts() -> None:
 
     chains = len(set(AuditEvent.objects.values_list("scope", flat=True)))
     assert f"OK      audit: {chains} audit chain(s), {AuditEvent.objects.count()} record(s)" in text
+    # The demo's sign-offs are sealed and audited, its requirements match their versions.
+    assert "OK      signoffs: " in text and "OK      signoffs: 0 " not in text
+    assert "OK      requirement-content: " in text
     assert "passed" in text
 
 
