@@ -218,3 +218,20 @@ def test_the_api_answers_400_naming_the_field_and_the_lines(personas, assessed):
     assert body["field"] == "items"
     assert draft.key in body["message"]
     assert _state(change) == before
+
+
+def test_the_decide_page_offers_a_client_approver_only_rejection(client, personas, assessed):
+    change = assessed["change"]
+    with client_asked_later(personas.project):
+        _request_approval(personas, change)
+    url = reverse("changes:decide", kwargs={"key": "ACME", "number": change.number})
+    client.force_login(personas.dave)
+    text = client.get(url).content.decode()
+    assert 'id="hidden-lines"' in text
+    assert 'value="approved"' not in text
+    assert 'value="rejected"' in text
+    assert assessed["draft"].key not in text
+    client.force_login(personas.alice)
+    text = client.get(url).content.decode()
+    assert 'value="approved"' in text
+    assert 'id="hidden-lines"' not in text

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from accord.changes import impact as change_impact
 from accord.changes import policies, selectors, services, workflow
-from accord.changes.choices import Decision, Status, Transition
+from accord.changes.choices import ApproverSlot, Decision, Status, Transition
 from accord.changes.forms import ApplyForm, DecideForm, TransitionForm
 from accord.changes.models import ChangeRequest
 from accord.changes.views.common import GET_POST, context, detail_url, label, labels, load
@@ -299,7 +299,14 @@ def change_decide(request: HttpRequest, key: str, number: int) -> HttpResponse:
         # The page shows the request as stored now (another edit may have changed it).
         project, change = load(request, key, number)
     page = _page_context(request, project, change)
-    page.update(form=form, slot_label=labels()["slot"].get(slot, slot))
+    # A client approver signs the whole hash: with lines hidden from them, only rejecting is
+    # offered (the service refuses an approval anyway).
+    hidden = selectors.hidden_from_client(change) if slot == ApproverSlot.CLIENT else {}
+    page.update(
+        form=form,
+        slot_label=labels()["slot"].get(slot, slot),
+        hidden_count=sum(len(names) for names in hidden.values()),
+    )
     return render(request, "changes/decide.html", page, status=status)
 
 
