@@ -36,6 +36,7 @@ from accord.changes.models import ChangeApproval, ChangeItem, ChangeRequest, Sch
 from accord.core.audit import GLOBAL_SCOPE, event_hash
 from accord.core.choices import Visibility
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
+from accord.core.signoffs import AUDIT_KEY, signoff_ref
 from accord.delivery.choices import TaskPriority, TaskStatus, TaskType
 from accord.delivery.models import Capacity, ChecklistItem, Task, TimeEntry, WipLimit
 from accord.projects.choices import MilestoneStatus, ProjectStatus, Role
@@ -1500,6 +1501,89 @@ def _changes(
     return 1
 
 
+def _sign_offs(
+    project: Project, heads: dict[str, tuple[int, str]], rng: random.Random, batch_size: int
+) -> None:
+    """Seal the generated client decisions and change approvals and append the audit record of
+    each to the project's chain, in time order, as the services write them
+    (accord.core.signoffs), so `accord verify`'s sign-off check passes."""
+    decisions = list(
+        ClientDecision.objects.filter(requirement__project=project)
+        .select_related("requirement__project", "version")
+        .order_by("pk")
+    )
+    approvals = list(
+        ChangeApproval.objects.filter(change_request__project=project)
+        .select_related("change_request__project")
+        .order_by("pk")
+    )
+    for row in [*decisions, *approvals]:
+        row.signature = row.compute_signature()
+    ClientDecision.objects.bulk_update(decisions, ["signature"], batch_size=batch_size)
+    ChangeApproval.objects.bulk_update(approvals, ["signature"], batch_size=batch_size)
+    emails = dict(User.objects.values_list("pk", "email"))
+    history = []
+    for decision in decisions:
+        after = {
+            "decision_id": decision.pk,
+            "version_number": decision.version.number,
+            "content_hash": decision.content_hash,
+            AUDIT_KEY: signoff_ref(decision),
+        } | ({"comment": decision.comment} if decision.comment else {})
+        history.append(
+            (
+                decision,
+                decision.decided_by_id,
+                decision.requirement,
+                f"requirement.{decision.decision}",
+                after,
+            )
+        )
+    for approval in approvals:
+        after = {
+            "decision": approval.decision,
+            "slot": approval.slot,
+            "content_hash": approval.content_hash,
+            "revision": approval.revision,
+            AUDIT_KEY: signoff_ref(approval),
+        } | ({"comment": approval.comment} if approval.comment else {})
+        action = f"change.{approval.decision}_by"
+        history.append((approval, approval.approver_id, approval.change_request, action, after))
+    history.sort(key=lambda row: (row[0].decided_at, row[3]))
+    scope = f"project:{project.pk}"
+    sequence, prev_hash = heads.get(scope, (0, ""))
+    types: dict[type, ContentType] = {}
+    batch: list[AuditEvent] = []
+    for row, actor_id, target, action, after in history:
+        sequence += 1
+        target_type = types.setdefault(type(target), ContentType.objects.get_for_model(target))
+        event = AuditEvent(
+            scope=scope,
+            sequence=sequence,
+            created_at=row.decided_at,
+            actor_id=actor_id,
+            actor_label=emails.get(actor_id, "system"),
+            action=action,
+            project_id=project.pk,
+            target_type=target_type,
+            target_id=str(target.pk),
+            target_label=str(target)[:300],
+            visibility=target.visibility,
+            before={},
+            after=after,
+            request_id=f"{rng.getrandbits(64):016x}",
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event)
+        batch.append(event)
+        if len(batch) >= batch_size:
+            AuditEvent.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AuditEvent.objects.bulk_create(batch)
+    heads[scope] = (sequence, prev_hash)
+
+
 def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Dataset:
     """Fill the current database (expected empty of Accord data) and describe what was made."""
     if AuditEvent.objects.exists() or Project.objects.exists():
@@ -1542,6 +1626,7 @@ def generate(sizes: Sizes, *, seed: int = 2026, batch_size: int = 2_000) -> Data
             rng,
             batch_size,
         )
+        _sign_offs(big, heads, rng, batch_size)
         _chain_heads(heads, batch_size)
     # Through the service, so the token is made (and audited) exactly as a user would make it.
     _token, plain = api_token_create(user=users[0], name="bench")

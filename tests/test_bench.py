@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accord.accounts.models import ApiToken
+from accord.changes.models import ChangeApproval
 from accord.core.audit import verify_audit_chains
 from accord.core.integrity import run_checks
 from accord.core.models import AuditChainHead, AuditEvent, ProjectCounter
@@ -19,7 +20,7 @@ from accord.projects.models import Membership, Milestone, Project
 from accord.requirements import services as requirement_services
 from accord.requirements.choices import AGREED_STATES, Status
 from accord.requirements.hashing import content_hash, requirement_content
-from accord.requirements.models import Requirement
+from accord.requirements.models import ClientDecision, Requirement
 from accord.requirements.tests.factories import make_requirement
 from bench.datagen import BIG_PROJECT_KEY, Sizes, generate
 from bench.probe import probe, sign_in
@@ -48,10 +49,11 @@ def test_it_generates_the_requested_sizes(dataset) -> None:
     assert Milestone.objects.count() == 12
     assert Milestone.objects.filter(project__key=BIG_PROJECT_KEY).count() == 3
     # 300 generated records, the tasks' history (created, and moved when no longer "to do"),
-    # plus the creation of the benchmark's API token.
+    # the sign-offs' records, plus the creation of the benchmark's API token.
     task_history = TINY.tasks + Task.objects.exclude(status="todo").count()
-    assert AuditEvent.objects.count() == 301 + task_history
-    assert dataset.counts["audit_records"] == 301 + task_history
+    sign_offs = ClientDecision.objects.count() + ChangeApproval.objects.count()
+    assert AuditEvent.objects.count() == 301 + task_history + sign_offs
+    assert dataset.counts["audit_records"] == 301 + task_history + sign_offs
     pm_memberships = Membership.objects.filter(user__email=dataset.user_email)
     assert pm_memberships.count() == 4
     assert pm_memberships.get(project__key=BIG_PROJECT_KEY).role == "manager"
