@@ -23,10 +23,20 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 # A signed 64-bit column: SQLite's INTEGER and PostgreSQL's bigint.
 SMALLEST = -(2**63)
 LARGEST = 2**63 - 1
+
+
+# Ids given together with keywords ("me", "none") are at most 18 digits: always within range,
+# and a pattern the API's schema can state exactly.
+ID_DIGITS = 18
+
+
+def id_or_keyword_pattern(keywords: Iterable[str]) -> str:
+    return f"^(?:[0-9]{{1,{ID_DIGITS}}}|{'|'.join(keywords)})$"
 
 
 def fits(value: int) -> bool:
@@ -39,16 +49,24 @@ def digits_fit(text: str) -> bool:
     return len(text) <= len(str(LARGEST)) and int(text) <= LARGEST
 
 
+def number_in(text: str) -> int | None:
+    """The number a run of ASCII digits names, or None when the text is not one or names a
+    number no row can have. (`str.isdigit` alone also passes "²", which int() refuses, and
+    int() refuses more than 4,300 digits.)"""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and digits_fit(text):
+        return int(text)
+    return None
+
+
 def numbers_in(values: Iterable[str]) -> list[int]:
     """The distinct positive numbers among texts (ticked rows of a list), in their order; text
     that is not one, or one no row can have, names nothing and is left out."""
     numbers: list[int] = []
     for value in values:
-        value = value.strip()
-        if value.isascii() and value.isdigit() and digits_fit(value):
-            number = int(value)
-            if number not in numbers:
-                numbers.append(number)
+        number = number_in(value)
+        if number is not None and number not in numbers:
+            numbers.append(number)
     return numbers
 
 
@@ -80,7 +98,7 @@ class IdOrKeywordField(forms.CharField):
         value = super().to_python(value).strip()
         if value in self.empty_values or value in self.keywords:
             return value
-        if value.isascii() and value.isdigit() and digits_fit(value):
+        if value.isascii() and value.isdigit() and len(value) <= ID_DIGITS:
             return str(int(value))
         raise ValidationError(
             self.error_messages["invalid"],
@@ -105,6 +123,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+INTEGER_SCHEMA = {"type": "integer", "format": "int64", "minimum": SMALLEST, "maximum": LARGEST}
+
+
+@extend_schema_field(INTEGER_SCHEMA)
 class NumberFilter(django_filters.NumberFilter):
     """An id or number to filter by: a whole number the database can hold, or a 400."""
 
@@ -112,9 +134,15 @@ class NumberFilter(django_filters.NumberFilter):
 
 
 class IdOrKeywordFilter(django_filters.CharFilter):
-    """An id or a keyword (`me`, `none`), checked before the filter method sees it."""
+    """An id or a keyword (`me`, `none`), checked before the filter method sees it; the API's
+    schema states the same pattern."""
 
     field_class = IdOrKeywordField
+
+    def __init__(self, *args: Any, keywords: Iterable[str] = (), **kwargs: Any) -> None:
+        keywords = tuple(keywords)
+        super().__init__(*args, keywords=keywords, **kwargs)
+        extend_schema_field({"type": "string", "pattern": id_or_keyword_pattern(keywords)})(self)
 
 
 class IntConverter:

@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.http import Http404
 from django.utils import timezone
 
+from accord.core import integers
 from accord.core.history_cache import remember
 from accord.delivery import policies
 from accord.delivery.choices import MOVES, OPEN_TASK_STATES, TaskPriority, TaskStatus
@@ -56,7 +57,7 @@ def _priority_rank() -> Case:
 def _number(value: Any, letter: str) -> int | None:
     """An item's number as people type it: "12", "T12" or "ACME-T12" for letter "T"."""
     text = str(value or "").strip().upper().rsplit("-", 1)[-1].removeprefix(letter)
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return integers.number_in(text)
 
 
 def _ids(values: Any) -> list[str]:
@@ -87,14 +88,14 @@ def filter_tasks(tasks: QuerySet[Task], user: Any, filters: Mapping[str, Any]) -
         condition = Q(assignee__isnull=True) if NONE in people else Q()
         if ME in people:
             condition |= Q(assignee_id=getattr(user, "pk", None))
-        numbers = [int(p) for p in people if p.isdigit()]
+        numbers = integers.numbers_in(people)
         if numbers:
             condition |= Q(assignee_id__in=numbers)
         tasks = tasks.filter(condition) if condition else tasks.none()
     milestones = _ids(filters.get("milestone"))
     if milestones:
         condition = Q(milestone__isnull=True) if NONE in milestones else Q()
-        numbers = [int(m) for m in milestones if m.isdigit()]
+        numbers = integers.numbers_in(milestones)
         if numbers:
             condition |= Q(milestone_id__in=numbers)
         tasks = tasks.filter(condition) if condition else tasks.none()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.core import integers
 from accord.core.audit import audit_record, changes, snapshot
 from accord.core.choices import Visibility
 from accord.core.edits import (
@@ -61,8 +62,8 @@ def _scale(value: Any, field: str) -> int:
     """A 1–5 level of the probability or impact scale (an int, or its digits as text)."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and integers.number_in(value) is not None:
+        number = integers.number_in(value)
     else:
         number = 0
     if not 1 <= number <= 5:

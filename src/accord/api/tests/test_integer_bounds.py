@@ -59,8 +59,11 @@ class ApiFilterTests(BoundsWorld):
 
     def test_the_largest_id_is_still_a_valid_filter(self) -> None:
         for resource, name in self.FILTERS:
+            # Filters that also take a keyword take ids of at most 18 digits (their schema's
+            # pattern says so); the others any id the database can hold.
+            largest = "9" * 18 if resource.startswith("tasks") else LARGEST
             with self.subTest(resource=resource, name=name):
-                response = self.client.get(f"{ACME}/{resource}/", {name: LARGEST})
+                response = self.client.get(f"{ACME}/{resource}/", {name: largest})
                 self.assertEqual(response.status_code, 200, response.content)
 
     def test_keywords_still_filter_tasks(self) -> None:
@@ -235,3 +238,52 @@ class FieldTests(ApiTestCase):
         for value in (*OUT_OF_RANGE, "x", "-1"):
             with self.assertRaises(ValidationError):
                 keyword.clean(str(value))
+
+
+# Digits int() refuses: a superscript ("²".isdigit() is true) and more than 4,300 of them.
+NOT_NUMBERS = ("2²", "9" * 5000)
+
+
+@override_settings(DEBUG=False)
+class DigitTextTests(BoundsWorld):
+    """Text that looks like digits where numbers are searched for or read: never a 500."""
+
+    def test_searches_and_number_parameters_take_any_digits(self) -> None:
+        self.client.force_login(self.alice)
+        addresses = [
+            (f"{ACME}/{resource}/", {"q": f"{prefix}{text}"})
+            for resource, prefix in (
+                ("changes", "CR"), ("requirements", "R"), ("risks", "K"), ("problems", "P"),
+                ("tasks", "T"),
+            )
+            for text in NOT_NUMBERS
+        ] + [
+            (f"/p/ACME/{page}/", {"q": f"{prefix}{text}"})
+            for page, prefix in (
+                ("changes", "CR"), ("requirements", "R"), ("risks", "K"), ("problems", "P"),
+                ("tasks", "T"), ("requirements/baselines", "B"),
+            )
+            for text in NOT_NUMBERS
+        ] + [
+            (address, {name: text})
+            for address, name in (
+                (f"{ACME}/requirements/1/diff/", "from"), (f"{ACME}/requirements/1/diff/", "to"),
+                (f"{ACME}/baselines/compare/", "from"), (f"{ACME}/baselines/compare/", "to"),
+                ("/p/ACME/tasks/new/", "requirement"), ("/p/ACME/tasks/new/", "milestone"),
+                ("/p/ACME/changes/new/", "requirement"), ("/p/ACME/requirements/new/", "parent"),
+                ("/p/ACME/risks/", "probability"),
+            )
+            for text in NOT_NUMBERS
+        ]  # fmt: skip
+        for address, query in addresses:
+            with self.subTest(address=address, query=query):
+                response = self.client.get(address, query)
+                self.assertLess(response.status_code, 500)
+
+    def test_a_form_count_of_any_digits_is_no_error(self) -> None:
+        self.client.force_login(self.alice)
+        for text in NOT_NUMBERS:
+            response = self.client.post(
+                "/p/ACME/changes/new/", {"more_lines": "1", "items-TOTAL_FORMS": text}
+            )
+            self.assertLess(response.status_code, 500)

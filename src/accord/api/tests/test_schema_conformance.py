@@ -162,6 +162,27 @@ class ErrorDocumentationTests(ConformanceTestCase):
                             self.assertIn("minimum", node)
 
 
+class FilterDocumentationTests(ConformanceTestCase):
+    def test_id_filters_state_what_they_take(self) -> None:
+        paths = openapi()["paths"]
+        owner = next(
+            p for p in paths["/api/v1/projects/{project_key}/risks/"]["get"]["parameters"]
+            if p["name"] == "owner"
+        )  # fmt: skip
+        self.assertEqual(owner["schema"]["type"], "integer")
+        for path in ("tasks/", "tasks/board/"):
+            parameters = paths[f"/api/v1/projects/{{project_key}}/{path}"]["get"]["parameters"]
+            found = {p["name"]: p["schema"] for p in parameters}
+            self.assertEqual(found["assignee"]["pattern"], "^(?:[0-9]{1,18}|me|none)$")
+            self.assertEqual(found["milestone"]["pattern"], "^(?:[0-9]{1,18}|none)$")
+        for path, operations in paths.items():
+            for method, operation in operations.items():
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "query" and parameter["schema"].get("type") == "integer":
+                        with self.subTest(path=path, method=method, name=parameter["name"]):
+                            self.assertIn("minimum", parameter["schema"])
+
+
 class PageSizeTests(ConformanceTestCase):
     def test_a_page_size_that_is_not_a_positive_integer_is_a_400_naming_it(self) -> None:
         self.login(self.alice)

@@ -50,6 +50,6 @@ class ChangeFilter(django_filters.FilterSet):
         condition = Q(title__icontains=value) | Q(reason__icontains=value)
         # "CR3", "ACME-CR3" and "3" find the request by number too.
         number = value.upper().rsplit("-", 1)[-1].removeprefix(ChangeRequest.KEY_PREFIX)
-        if number.isdigit():
-            condition |= Q(number=int(number))
+        if integers.number_in(number) is not None:
+            condition |= Q(number=integers.number_in(number))
         return queryset.filter(condition)

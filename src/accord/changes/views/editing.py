@@ -35,6 +35,7 @@ from accord.changes.forms import (
 )
 from accord.changes.models import ChangeRequest
 from accord.changes.views.common import GET_POST, context, detail_url, label, load
+from accord.core import integers
 from accord.core.exceptions import ApplicationError, StaleObjectError
 from accord.projects import selectors as project_selectors
 from accord.projects.forms import apply_error
@@ -146,14 +147,11 @@ def _items(formset: Any, found: dict[int, Requirement]) -> list[dict[str, Any]]:
 def _initial_items(request: HttpRequest, user: Any, project: Project) -> list[dict[str, Any]]:
     """A new request may start from a requirement (?requirement=12): a "change" line with its
     current wording."""
-    number = request.GET.get("requirement", "")
-    if not number.isdigit():
+    number = integers.number_in(request.GET.get("requirement", ""))
+    if number is None:
         return []
     requirement = (
-        _requirements(user, project)
-        .filter(number=int(number))
-        .select_related("current_version")
-        .first()
+        _requirements(user, project).filter(number=number).select_related("current_version").first()
     )
     if requirement is None:
         return []
@@ -220,7 +218,7 @@ def _save_request(
         # One more empty line; what was typed stays, nothing is checked or saved yet.
         data = request.POST.copy()
         total = f"{ITEMS_PREFIX}-TOTAL_FORMS"
-        count = int(data.get(total) or 0) if (data.get(total) or "").isdigit() else 0
+        count = integers.number_in(data.get(total) or "") or 0
         data[total] = str(min(count + 1, 200))
         form = _quiet(ChangeForm(data, instance=instance, risks=risks, team=team))
         formset = ItemFormSet(data, prefix=ITEMS_PREFIX, requirement_choices=choices)

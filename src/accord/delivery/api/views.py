@@ -73,8 +73,18 @@ TASK_NUMBER = OpenApiParameter(
 )
 ITEM_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 BOARD_PARAMETERS = [
-    OpenApiParameter("assignee", OpenApiTypes.STR, description="A user id, `me` or `none`."),
-    OpenApiParameter("milestone", OpenApiTypes.STR, description="A milestone number or `none`."),
+    OpenApiParameter(
+        "assignee",
+        OpenApiTypes.STR,
+        description="A user id, `me` or `none`.",
+        pattern=integers.id_or_keyword_pattern((selectors.ME, selectors.NONE)),
+    ),
+    OpenApiParameter(
+        "milestone",
+        OpenApiTypes.STR,
+        description="A milestone number or `none`.",
+        pattern=integers.id_or_keyword_pattern((selectors.NONE,)),
+    ),
     OpenApiParameter("type", OpenApiTypes.STR, enum=TaskType.values),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in title or description, or T44."),
 ]

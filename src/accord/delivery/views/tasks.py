@@ -322,18 +322,18 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
     initial: dict[str, Any] = {}
     # "Create tasks from a requirement": ?requirement=<number> links it from the start.
     from_requirement = None
-    number = request.GET.get("requirement", "")
-    if number.isdigit():
+    number = integers.number_in(request.GET.get("requirement", ""))
+    if number is not None:
         from_requirement = (
-            Requirement.objects.filter(project=project, number=int(number))
+            Requirement.objects.filter(project=project, number=number)
             .only("id", "project_id", "number", "title")
             .first()
         )
         if from_requirement is not None:
             initial["requirement_keys"] = f"R{from_requirement.number}"
-    milestone_number = request.GET.get("milestone", "")
-    if milestone_number.isdigit():
-        milestone = milestone_queryset(project).filter(number=int(milestone_number)).first()
+    milestone_number = integers.number_in(request.GET.get("milestone", ""))
+    if milestone_number is not None:
+        milestone = milestone_queryset(project).filter(number=milestone_number).first()
         if milestone is not None:
             initial["milestone"] = milestone.pk
     form = TaskForm(data, instance=Task(project=project), initial=initial, project=project)

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accord.api.references import VisibleReferenceFilter
+from accord.core import integers
 from accord.requirements.choices import Priority, RequirementType, Source, Status
 from accord.requirements.models import Requirement
 
@@ -69,8 +70,8 @@ class RequirementFilter(django_filters.FilterSet):
         condition = Q(title__icontains=value) | Q(description__icontains=value)
         # "R12", "ACME-R12" and "12" find the requirement by number too.
         number = value.upper().rsplit("-", 1)[-1].removeprefix(Requirement.KEY_PREFIX)
-        if number.isdigit():
-            condition |= Q(number=int(number))
+        if integers.number_in(number) is not None:
+            condition |= Q(number=integers.number_in(number))
         return queryset.filter(condition)
 
     def filter_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

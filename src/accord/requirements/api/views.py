@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from accord.api import texts
 from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, not_modified
 from accord.api.views import ProjectChildViewSet, VersionedDetailMixin
+from accord.core import integers
 from accord.core.textdiff import diff_tokens
 from accord.projects import policies as project_policies
 from accord.requirements import policies, selectors, services
@@ -78,6 +79,8 @@ from accord.requirements.models import (
 )
 from accord.requirements.workflow import available_transitions
 
+# Version and baseline numbers in query parameters, as the schema states them.
+POSITIVE = {**integers.INTEGER_SCHEMA, "minimum": 1}
 NUMBER = "[0-9]+"
 REQUIREMENT_NUMBER = OpenApiParameter(
     "number",
@@ -367,12 +370,12 @@ class RequirementViewSet(VersionedDetailMixin, mixins.ListModelMixin, Requiremen
         parameters=[
             OpenApiParameter(
                 "from",
-                OpenApiTypes.INT,
+                POSITIVE,
                 description="The older version (default: the one "
                 "before `to`, or the confirmed version when there is one).",
             ),
             OpenApiParameter(
-                "to", OpenApiTypes.INT, description="The newer version (default: the latest)."
+                "to", POSITIVE, description="The newer version (default: the latest)."
             ),
         ],
         responses=DiffSerializer,
@@ -421,7 +424,8 @@ class RequirementViewSet(VersionedDetailMixin, mixins.ListModelMixin, Requiremen
             if default is None:
                 raise Http404
             return default
-        version = by_number.get(int(raw)) if raw.isdigit() else None
+        number = integers.number_in(raw)
+        version = by_number.get(number) if number is not None else None
         if version is None:
             # A version the reader was not shown reads exactly like one that does not exist.
             raise ValidationError({name: [texts.NO_SUCH_VERSION % {"number": raw}]})
@@ -772,9 +776,7 @@ class BaselineViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsV
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "from", OpenApiTypes.INT, required=True, description="The older baseline."
-            ),
+            OpenApiParameter("from", POSITIVE, required=True, description="The older baseline."),
             OpenApiParameter("to", OpenApiTypes.STR, description=str(texts.COMPARE_TO_HELP)),
         ],
         responses=BaselineCompareSerializer,
@@ -783,15 +785,15 @@ class BaselineViewSet(VersionedDetailMixin, mixins.ListModelMixin, RequirementsV
     def compare(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """What was added, removed and changed (with version numbers) from one baseline to a
         later one, or to today's confirmed requirements."""
-        raw_from = request.query_params.get("from", "").strip()
-        if not raw_from.isdigit():
+        number_from = integers.number_in(request.query_params.get("from", ""))
+        if number_from is None:
             raise ValidationError({"from": [texts.NOT_A_BASELINE_OR_CURRENT]})
-        old = self.baseline(int(raw_from), "from")
+        old = self.baseline(number_from, "from")
         raw_to = request.query_params.get("to", "current").strip().lower() or "current"
         if raw_to == "current":
             new = None
-        elif raw_to.isdigit():
-            new = self.baseline(int(raw_to), "to")
+        elif integers.number_in(raw_to) is not None:
+            new = self.baseline(integers.number_in(raw_to), "to")
         else:
             raise ValidationError({"to": [texts.NOT_A_BASELINE_OR_CURRENT]})
         result = baseline_compare(old, new, user=request.user)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.projects import policies as project_policies
 from accord.projects import selectors as project_selectors
@@ -54,8 +55,8 @@ def baseline_list(request: HttpRequest, key: str) -> HttpResponse:
             filtered = True
             condition = Q(name__icontains=q) | Q(description__icontains=q)
             number = q.upper().removeprefix(f"{project.key}-").removeprefix("B")
-            if number.isdigit():
-                condition |= Q(number=int(number))
+            if integers.number_in(number) is not None:
+                condition |= Q(number=integers.number_in(number))
             baselines = baselines.filter(condition)
         sort = filter_form.cleaned_data["sort"] or sort
     page = paginate(request, baselines.order_by(*SORTS[sort]))

@@ -68,6 +68,6 @@ class RiskFilter(django_filters.FilterSet):
         )
         # "K5", "ACME-K5" and "5" find the risk by number too.
         number = value.upper().rsplit("-", 1)[-1].removeprefix(Risk.KEY_PREFIX)
-        if number.isdigit():
-            condition |= Q(number=int(number))
+        if integers.number_in(number) is not None:
+            condition |= Q(number=integers.number_in(number))
         return queryset.filter(condition)

@@ -239,8 +239,8 @@ class ProblemFilter(django_filters.FilterSet):
         )
         # "P3", "ACME-P3" and "3" find the problem by number too.
         number = value.upper().rsplit("-", 1)[-1].removeprefix(Problem.KEY_PREFIX)
-        if number.isdigit():
-            condition |= Q(number=int(number))
+        if integers.number_in(number) is not None:
+            condition |= Q(number=integers.number_in(number))
         return queryset.filter(condition)
 
 

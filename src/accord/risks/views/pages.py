@@ -26,6 +26,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.core import integers
 from accord.core.exceptions import ApplicationError
 from accord.core.querysets import user_sees_everything
 from accord.projects import selectors as project_selectors
@@ -201,10 +202,10 @@ def risk_list(request: HttpRequest, key: str) -> HttpResponse:
 
 def _cell_label(request: HttpRequest, labels: dict[str, dict[Any, str]]) -> dict[str, str] | None:
     """The heat-map cell the register is filtered to, spelled out above the list."""
-    probability, impact = request.GET.get("probability", ""), request.GET.get("impact", "")
-    if not (probability.isdigit() and impact.isdigit()):
+    p = integers.number_in(request.GET.get("probability", ""))
+    i = integers.number_in(request.GET.get("impact", ""))
+    if p is None or i is None:
         return None
-    p, i = int(probability), int(impact)
     if p not in labels["probability"] or i not in labels["impact"]:
         return None
     return {"probability": labels["probability"][p], "impact": labels["impact"][i]}
@@ -298,9 +299,9 @@ def risk_create(request: HttpRequest, key: str) -> HttpResponse:
     initial = {}
     # "Record a risk" from a heat-map cell starts with that cell's scores.
     for name in ("probability", "impact"):
-        value = request.GET.get(name, "")
-        if value.isdigit() and 1 <= int(value) <= 5:
-            initial[name] = int(value)
+        value = integers.number_in(request.GET.get(name, ""))
+        if value is not None and 1 <= value <= 5:
+            initial[name] = value
     form = RiskForm(
         data,
         instance=Risk(project=project),
