@@ -14,7 +14,10 @@ editing it:
   another project's; for clients, the internal ones of their own) nor any marker text the walk
   forbids the reader;
 - every FilterSet of every API viewset in the router is asked, filter by filter, for a hidden
-  item (by number, key and id) and for an unknown one: the answers must be the same.
+  item (by number, key and id) and for an unknown one: the answers must be the same;
+- every filter of the pages' FilterSets (the `filters` modules of the apps) that names an item
+  is put on every project page a reader reads, with the same probes: the pages must be the same
+  but for the value's own echo.
 
 The world is the walk's (tests.authorization.build_world), plus references from shared items to
 hidden ones that the walk does not need: the shared requirement's parent is the internal draft,
@@ -27,7 +30,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.apps import apps
@@ -190,13 +193,13 @@ def _filtered_lists() -> Iterator[Any]:
                 yield pytest.param(name, filter_name, target, id=f"{name}?{filter_name}")
 
 
-def _target(model: type, filter_name: str, field_name: str) -> type | None:
+def _target(model: type | None, filter_name: str, field_name: str) -> type | None:
     """The keyed model a filter names items of: the model its field leads to, else the keyed
     model the filter is named after (a filter with a method of its own, e.g. ?milestone=)."""
     from django.core.exceptions import FieldDoesNotExist
 
     related = None
-    with contextlib.suppress(FieldDoesNotExist):
+    with contextlib.suppress(FieldDoesNotExist, AttributeError):  # AttributeError: no model
         related = model._meta.get_field((field_name or filter_name).split("__")[0]).related_model
     if related is None:
         related = next(
@@ -286,3 +289,90 @@ def test_the_requirements_page_filters_a_hidden_parent_like_an_unknown_one(
             text = text.replace(f'value="{value}"', "<value>").replace(f"parent={value}", "<q>")
             answers.append(text)
         assert answers[0] == answers[1], f"?parent=R{draft.number} as {persona} shows the draft"
+
+
+# Every filter of the pages ------------------------------------------------------------------
+
+
+def _page_filters() -> list[tuple[str, type]]:
+    """(filter name, keyed model) of every page FilterSet's filters that name an item; the
+    pages' filter sets are found as the FilterSet subclasses of the apps' `filters` modules."""
+    import importlib
+
+    import django_filters
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("accord."):
+            with contextlib.suppress(ModuleNotFoundError):
+                importlib.import_module(f"{config.name}.filters")
+    found: dict[str, type] = {}
+    pending = list(django_filters.FilterSet.__subclasses__())
+    while pending:
+        filterset = pending.pop()
+        pending.extend(filterset.__subclasses__())
+        module = filterset.__module__
+        if not module.startswith("accord.") or ".api" in module:
+            continue
+        for filter_name, declared in filterset.base_filters.items():
+            target = _target(filterset._meta.model, filter_name, declared.field_name)
+            if target is not None:
+                found[filter_name] = target
+    return sorted(found.items(), key=lambda pair: pair[0])
+
+
+def _project_pages(world: World, persona: str) -> Iterator[tuple[str, Any]]:
+    """The pages of a whole project (their address names only the project) the reader reads."""
+    for name, rules in TABLE.items():
+        if name.startswith("api:") or name == "admin":
+            continue
+        for rule in rules:
+            if rule.query or rule.get[persona] != frozenset({200}):
+                continue
+            if set(rule.url_kwargs(world, persona)) == {"key"}:
+                yield name, rule
+                break
+
+
+def test_every_page_filterset_is_walked() -> None:
+    names = dict(_page_filters())
+    assert names.get("parent") is not None, "the requirements page's parent filter"
+
+
+@pytest.mark.parametrize("persona", READERS)
+def test_a_hidden_item_filters_a_page_like_an_unknown_one(
+    persona: str, ready: World, client: Any
+) -> None:
+    user = ready.users[persona]
+    client.force_login(user)
+    for filter_name, model in _page_filters():
+        visible = model.objects.visible_to(user)
+        seen = set(visible.values_list("number", flat=True)) | set(
+            visible.values_list("pk", flat=True)
+        )
+        hidden_items = model.objects.exclude(pk__in=visible.values("pk")).select_related("project")
+        for name, rule in _project_pages(ready, persona):
+            url = reverse(name, kwargs=rule.url_kwargs(ready, persona))
+            for item in hidden_items:
+                for value, unknown in _probes(item, seen):
+                    answers = []
+                    for probe in (value, unknown):
+                        response = client.get(f"{url}?{urlencode({filter_name: probe})}")
+                        assert response.status_code < 500, f"{url}?{filter_name}={probe}"
+                        text = normalised(response, url, {})
+                        # The page repeats what was typed: in its field and in its links,
+                        # plain or encoded (the language switch's "next").
+                        query = urlencode({filter_name: probe})
+                        for echo in (quote(f"?{query}", safe=""), query):
+                            text = text.replace(echo, "<value>")
+                        text = re.sub(rf'<input[^>]*name="{filter_name}"[^>]*>', "<field>", text)
+                        text = re.sub(  # and in the filter form's error ("3 is not one of …")
+                            r'<div class="form-errors".*?</div>',
+                            lambda m, probe=probe: m.group(0).replace(probe, "<value>"),
+                            text,
+                            flags=re.S,
+                        )
+                        answers.append((response.status_code, text))
+                    assert answers[0] == answers[1], (
+                        f"{url}?{filter_name}={value} as {persona} answers otherwise than for "
+                        f"an unknown item: {item.key} shows through the filter"
+                    )
