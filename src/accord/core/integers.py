@@ -36,7 +36,8 @@ ID_DIGITS = 18
 
 
 def id_or_keyword_pattern(keywords: Iterable[str]) -> str:
-    return f"^(?:[0-9]{{1,{ID_DIGITS}}}|{'|'.join(keywords)})$"
+    """The pattern of an id or one of the keywords; empty is no filter at all."""
+    return f"^(?:[0-9]{{1,{ID_DIGITS}}}|{'|'.join(keywords)})?$"
 
 
 def fits(value: int) -> bool:
@@ -84,7 +85,8 @@ class IntegerField(forms.IntegerField):
 
 
 class IdOrKeywordField(forms.CharField):
-    """A positive id, or one of a few keywords (`me`, `none`); the cleaned value is text."""
+    """An id (at most 18 digits), or one of a few keywords (`me`, `none`), exactly as
+    `id_or_keyword_pattern` states it; the cleaned value is text."""
 
     default_error_messages = {
         "invalid": _("Enter a whole number or one of: %(keywords)s."),
@@ -92,10 +94,10 @@ class IdOrKeywordField(forms.CharField):
 
     def __init__(self, *, keywords: Iterable[str] = (), **kwargs: Any) -> None:
         self.keywords = tuple(keywords)
-        super().__init__(**kwargs)
+        super().__init__(strip=False, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        value = super().to_python(value).strip()
+        value = super().to_python(value)
         if value in self.empty_values or value in self.keywords:
             return value
         if value.isascii() and value.isdigit() and len(value) <= ID_DIGITS:

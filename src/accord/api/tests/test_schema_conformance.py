@@ -173,8 +173,8 @@ class FilterDocumentationTests(ConformanceTestCase):
         for path in ("tasks/", "tasks/board/"):
             parameters = paths[f"/api/v1/projects/{{project_key}}/{path}"]["get"]["parameters"]
             found = {p["name"]: p["schema"] for p in parameters}
-            self.assertEqual(found["assignee"]["pattern"], "^(?:[0-9]{1,18}|me|none)$")
-            self.assertEqual(found["milestone"]["pattern"], "^(?:[0-9]{1,18}|none)$")
+            self.assertEqual(found["assignee"]["pattern"], "^(?:[0-9]{1,18}|me|none)?$")
+            self.assertEqual(found["milestone"]["pattern"], "^(?:[0-9]{1,18}|none)?$")
         for path, operations in paths.items():
             for method, operation in operations.items():
                 for parameter in operation.get("parameters", []):
