@@ -45,9 +45,15 @@ def fits(value: int) -> bool:
 
 
 def digits_fit(text: str) -> bool:
-    """Whether a run of digits (an address argument) is a number the database can hold."""
+    """Whether text is a run of ASCII digits (an address argument) naming a number the
+    database can hold."""
     # A longer run is too big whatever its digits; the length check spares int() huge text.
-    return len(text) <= len(str(LARGEST)) and int(text) <= LARGEST
+    return (
+        text.isascii()
+        and text.isdigit()
+        and len(text) <= len(str(LARGEST))
+        and int(text) <= LARGEST
+    )
 
 
 def number_in(text: str) -> int | None:
@@ -55,9 +61,7 @@ def number_in(text: str) -> int | None:
     number no row can have. (`str.isdigit` alone also passes "²", which int() refuses, and
     int() refuses more than 4,300 digits.)"""
     text = text.strip()
-    if text.isascii() and text.isdigit() and digits_fit(text):
-        return int(text)
-    return None
+    return int(text) if digits_fit(text) else None
 
 
 def numbers_in(values: Iterable[str]) -> list[int]:
@@ -115,8 +119,8 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else ():
-            text = str(pk).strip()
-            if text.lstrip("-").isdigit() and not fits(int(text)):
+            digits = str(pk).strip().removeprefix("-")
+            if digits.isascii() and digits.isdigit() and not digits_fit(digits):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -280,6 +280,13 @@ class DigitTextTests(BoundsWorld):
                 response = self.client.get(address, query)
                 self.assertLess(response.status_code, 500)
 
+    def test_multiple_choices_of_any_digits_are_the_forms_error(self) -> None:
+        self.client.force_login(self.alice)
+        policy = {"client_approvals": 1, "board_approvals": 0, "decision_days": 5}
+        for text in NOT_NUMBERS:
+            response = self.client.post("/p/ACME/changes/policy/", {**policy, "board": [text]})
+            self.assertEqual(response.status_code, 400)
+
     def test_a_form_count_of_any_digits_is_no_error(self) -> None:
         self.client.force_login(self.alice)
         for text in NOT_NUMBERS:
