@@ -219,6 +219,10 @@ class BusinessRuleDocumentationTests(ConformanceTestCase):
             self.assertIn("after the start date", self.properties(schema)[field]["description"])
         for schema in ("ActionInputRequest", "ProblemInputRequest"):
             self.assertIn("Today or later", self.properties(schema)["due_date"]["description"])
+        limit = self.properties("WipLimitsRequest")["todo"]
+        self.assertEqual((limit["minimum"], limit["maximum"]), (1, 999))
+        shift = self.properties("ChangeScheduleInputRequest")["shift_days"]
+        self.assertEqual((shift["minimum"], shift["maximum"]), (-3650, 3650))
 
     def test_the_key_pattern_is_enforced_as_documented(self) -> None:
         self.login(self.staff)

@@ -175,7 +175,9 @@ class ChangeItemInputSerializer(serializers.Serializer):
 
 class ChangeScheduleInputSerializer(serializers.Serializer):
     milestone = IntegerField(help_text=_("The milestone's number (2 for ACME-M2)."))
-    shift_days = IntegerField(help_text=_("Days; negative means earlier."))
+    shift_days = IntegerField(
+        min_value=-3650, max_value=3650, help_text=_("Days; negative means earlier.")
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
@@ -192,7 +194,12 @@ class ChangeInputSerializer(serializers.Serializer):
     cost = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True
     )
-    cost_currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    cost_currency = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=3,
+        help_text=_("A three-letter code such as CNY or EUR; needed with a cost."),
+    )
     assessment = serializers.CharField(required=False, allow_blank=True)
     items = ChangeItemInputSerializer(many=True, required=False)
     schedule = ChangeScheduleInputSerializer(many=True, required=False)

@@ -286,7 +286,11 @@ class TimeEntryInputSerializer(serializers.Serializer):
 
 def _limit_field() -> IntegerField:
     return IntegerField(
-        required=False, allow_null=True, help_text=_("1–999, or null for no limit.")
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=999,
+        help_text=_("1–999, or null for no limit."),
     )
 
 
