@@ -223,6 +223,8 @@ class BusinessRuleDocumentationTests(ConformanceTestCase):
         self.assertEqual((limit["minimum"], limit["maximum"]), (1, 999))
         shift = self.properties("ChangeScheduleInputRequest")["shift_days"]
         self.assertEqual((shift["minimum"], shift["maximum"]), (-3650, 3650))
+        days = self.properties("ChangePolicyInputRequest")["decision_days"]
+        self.assertEqual((days["minimum"], days["maximum"]), (1, 90))
 
     def test_the_key_pattern_is_enforced_as_documented(self) -> None:
         self.login(self.staff)

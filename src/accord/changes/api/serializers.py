@@ -301,11 +301,12 @@ class ChangePolicySerializer(ModelSerializer):
 
 class ChangePolicyInputSerializer(serializers.Serializer):
     require_manager = serializers.BooleanField()
-    client_approvals = IntegerField(min_value=0)
-    board_approvals = IntegerField(min_value=0, default=0)
+    # The policy model's own ranges, so the schema states them.
+    client_approvals = IntegerField(min_value=0, max_value=20)
+    board_approvals = IntegerField(min_value=0, max_value=20, default=0)
     board = serializers.ListField(child=IntegerField(), required=False, help_text=_("User ids."))
     allow_self_approval = serializers.BooleanField(default=False)
-    decision_days = IntegerField(min_value=0)
+    decision_days = IntegerField(min_value=1, max_value=90)
 
 
 class ChangeMetricsSerializer(serializers.Serializer):
