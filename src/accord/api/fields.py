@@ -18,3 +18,14 @@ class IntegerField(serializers.IntegerField):
         kwargs["min_value"] = SMALLEST if low is None else max(low, SMALLEST)
         kwargs["max_value"] = LARGEST if high is None else min(high, LARGEST)
         super().__init__(**kwargs)
+
+
+class BooleanField(serializers.BooleanField):
+    """A yes/no of an API body that a form-encoded body may not leave out either.
+
+    DRF reads a boolean without a default that is missing from a form-encoded (multipart or
+    urlencoded) body as false, because an unticked HTML checkbox sends nothing: a required field
+    passed as false. Missing is missing here, whatever the encoding: a required field is refused
+    naming it, an optional one takes its default as before."""
+
+    default_empty_html = serializers.empty

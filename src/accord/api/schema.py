@@ -111,6 +111,24 @@ class AutoSchema(openapi.AutoSchema):
             schema["minItems"] = max(schema.get("minItems", 0), 1)
         return schema
 
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        # Rules over a whole body that fields cannot state (name at least one of the optional
+        # fields; at least one of several conditions), declared by the input serializer as
+        # `request_schema` beside the check that enforces them.
+        if direction == "request":
+            schema.update(getattr(serializer, "request_schema", {}))
+        return schema
+
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        body = super()._get_request_body(direction)
+        # A body that must name something cannot be left out (drf-spectacular makes a body
+        # optional when none of its fields is required).
+        serializer = self.get_request_serializer()
+        if body is not None and getattr(serializer, "request_schema", {}).get("minProperties"):
+            body["required"] = True
+        return body
+
     def error_codes(self, operation: dict[str, Any], parameters: set[tuple[str, str]]) -> list[str]:
         kinds = {where for where, _name in parameters}
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())

@@ -287,6 +287,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Bodies are documented as JSON, the API's format: form encodings (still read, for the
+    # browsable API) cannot state a null or an empty list, so the schema's types do not hold
+    # for them.
+    "PARSER_WHITELIST": ["accord.api.parsers.JSONParser"],
     # The docs page loads Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -8,11 +8,12 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accord.core import parameters
 from accord.notifications.models import Notification
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
+    unread = parameters.BooleanFilter(
         method="filter_unread", label=_("Unread only"), help_text=_("true: unread only")
     )
 

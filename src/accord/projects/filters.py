@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accord.core import parameters
 from accord.core.models import AuditEvent
 from accord.projects.choices import MilestoneStatus, ProjectStatus
-from accord.projects.models import Milestone, Project
+from accord.projects.models import Membership, Milestone, Project
 from accord.projects.selectors import ACTION_LABELS, OPEN_MILESTONE_STATES
 
 
@@ -68,10 +68,10 @@ class MilestoneFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=MilestoneStatus.choices, label=_("Status"), empty_label=_("All statuses")
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = parameters.BooleanFilter(
         method="filter_overdue",
         label=_("Overdue only"),
-        widget=forms.CheckboxInput,
+        widget=parameters.CheckboxInput,
     )
 
     class Meta:
@@ -83,6 +83,12 @@ class MilestoneFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(status__in=OPEN_MILESTONE_STATES, due_date__lt=timezone.localdate())
+
+
+class MembershipFilter(parameters.FilterSet):
+    class Meta:
+        model = Membership
+        fields = ["role", "can_approve"]
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
-from accord.api.fields import IntegerField
+from accord.api.fields import BooleanField, IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.changes.choices import (
     ApproverSlot,
@@ -233,9 +233,9 @@ class ChangeDecideInputSerializer(serializers.Serializer):
 
 
 class ChangeApplyInputSerializer(serializers.Serializer):
-    record_baseline = serializers.BooleanField(default=True)
+    record_baseline = BooleanField(default=True)
     baseline_name = serializers.CharField(required=False, allow_blank=True, default="")
-    create_tasks = serializers.BooleanField(
+    create_tasks = BooleanField(
         default=False, help_text=_("One task per added or changed requirement.")
     )
 
@@ -300,12 +300,22 @@ class ChangePolicySerializer(ModelSerializer):
 
 
 class ChangePolicyInputSerializer(serializers.Serializer):
-    require_manager = serializers.BooleanField()
+    # The service refuses a policy without an approver: the manager, or at least one client or
+    # board approval.
+    request_schema = {
+        "anyOf": [
+            {"properties": {"require_manager": {"enum": [True]}}},
+            {"properties": {"client_approvals": {"minimum": 1}}},
+            {"properties": {"board_approvals": {"minimum": 1}}, "required": ["board_approvals"]},
+        ]
+    }
+
+    require_manager = BooleanField()
     # The policy model's own ranges, so the schema states them.
     client_approvals = IntegerField(min_value=0, max_value=20)
     board_approvals = IntegerField(min_value=0, max_value=20, default=0)
     board = serializers.ListField(child=IntegerField(), required=False, help_text=_("User ids."))
-    allow_self_approval = serializers.BooleanField(default=False)
+    allow_self_approval = BooleanField(default=False)
     decision_days = IntegerField(min_value=1, max_value=90)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 
 from accord.api import texts
-from accord.core import integers
+from accord.core import integers, parameters
 from accord.core.models import AuditEvent
 
 
@@ -12,12 +12,8 @@ class AuditRecordFilter(django_filters.FilterSet):
     # whether some user outside the project exists.
     action = django_filters.CharFilter(label=texts.ACTION)
     actor = integers.NumberFilter(field_name="actor_id", label=texts.ACTOR_ID)
-    since = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=texts.SINCE
-    )
-    until = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label=texts.UNTIL
-    )
+    since = parameters.DateTimeFilter(field_name="created_at", lookup_expr="gte", label=texts.SINCE)
+    until = parameters.DateTimeFilter(field_name="created_at", lookup_expr="lt", label=texts.UNTIL)
 
     class Meta:
         model = AuditEvent

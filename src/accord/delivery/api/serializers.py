@@ -298,6 +298,9 @@ class WipLimitsSerializer(serializers.Serializer):
     """The board's WIP limit per column; null where a column has none. A PUT changes only the
     columns it names."""
 
+    # The view refuses a PUT naming no column.
+    request_schema = {"minProperties": 1}
+
     todo = _limit_field()
     in_progress = _limit_field()
     in_review = _limit_field()

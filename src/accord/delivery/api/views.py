@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +37,7 @@ from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_v
 from accord.api.permissions import ProjectPolicy
 from accord.api.views import PROJECT_KEY, ApiViewMixin, ProjectChildViewSet, ProjectScopedMixin
 from accord.changes.models import ChangeRequest
-from accord.core import integers
+from accord.core import integers, parameters
 from accord.core.exceptions import ApplicationError
 from accord.delivery import policies, selectors, services
 from accord.delivery.api.serializers import (
@@ -207,7 +208,7 @@ class TaskFilter(django_filters.FilterSet):
         method="by_selector", label=gettext_lazy("A linked requirement: 12, R12 or ACME-R12")
     )
     q = django_filters.CharFilter(method="by_selector", label=gettext_lazy("Search"))
-    overdue = django_filters.BooleanFilter(method="by_selector", label=gettext_lazy("Overdue"))
+    overdue = parameters.BooleanFilter(method="by_selector", label=gettext_lazy("Overdue"))
     ordering = django_filters.ChoiceFilter(
         choices=_sort_choices(), method="by_sort", label=gettext_lazy("Sort by")
     )
@@ -584,7 +585,9 @@ class WipLimitsView(ApiViewMixin, ProjectScopedMixin, generics.GenericAPIView):
 @extend_schema(
     parameters=[
         OpenApiParameter(
-            "overdue", OpenApiTypes.BOOL, description="true: only late tasks; false: none late."
+            "overdue",
+            OpenApiTypes.BOOL,
+            description="true: only late tasks; false: none late; absent: all.",
         )
     ]
 )
@@ -599,6 +602,10 @@ class MyWorkView(ApiViewMixin, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Task]:
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
-        value = (self.request.query_params.get("overdue") or "").lower()
-        overdue = {"true": True, "1": True, "false": False, "0": False}.get(value)
+        try:
+            overdue = parameters.BooleanField(required=False).clean(
+                self.request.query_params.get("overdue")
+            )
+        except DjangoValidationError as error:
+            raise ValidationError({"overdue": error.messages}) from error
         return selectors.my_work(self.request.user, overdue=overdue).defer("description")

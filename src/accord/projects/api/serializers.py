@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api import texts
+from accord.api.fields import BooleanField
 from accord.api.serializers import ModelSerializer
 from accord.projects.choices import Role
 from accord.projects.models import Invitation, Membership, Milestone, Project
@@ -82,12 +83,12 @@ class MemberInviteSerializer(serializers.Serializer):
 
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
-    can_approve = serializers.BooleanField(default=False, help_text=texts.CAN_APPROVE_HELP)
+    can_approve = BooleanField(default=False, help_text=texts.CAN_APPROVE_HELP)
 
 
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    can_approve = serializers.BooleanField(required=False)
+    can_approve = BooleanField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

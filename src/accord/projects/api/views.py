@@ -37,7 +37,7 @@ from accord.projects.api.serializers import (
     ProjectUpdateSerializer,
 )
 from accord.projects.choices import Role
-from accord.projects.filters import MilestoneFilter, ProjectFilter
+from accord.projects.filters import MembershipFilter, MilestoneFilter, ProjectFilter
 from accord.projects.models import Invitation, Membership, Milestone, Project
 
 # Projects ------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ class MembershipViewSet(VersionedDetailMixin, mixins.ListModelMixin, ProjectChil
     write_policy = staticmethod(policies.can_manage_project)
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9]+"
-    filterset_fields = ["role", "can_approve"]
+    filterset_class = MembershipFilter
     search_fields = ["user__full_name", "user__email"]
     ordering_fields = ["role", "user__full_name", "user__email", "created_at"]
     ordering = ["role", "user__full_name"]

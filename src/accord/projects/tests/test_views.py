@@ -412,4 +412,4 @@ class OverviewManyOverdueTests(BaseTestCase):
         r = self.client.get(reverse("projects:overview", args=["ACME"]))
         self.assertContains(r, "row-overdue", count=5)
         self.assertContains(r, "See all 7 overdue milestones")
-        self.assertContains(r, "/p/ACME/milestones/?overdue=on")
+        self.assertContains(r, "/p/ACME/milestones/?overdue=true")

@@ -72,9 +72,13 @@ class MilestoneListViewTests(MilestoneTestCase):
         self.client.force_login(self.alice)
         r = self.client.get(self.list_url)
         self.assertContains(r, "row-overdue", count=1)
-        r = self.client.get(self.list_url, {"overdue": "on"})
+        r = self.client.get(self.list_url, {"overdue": "true"})
         self.assertContains(r, "Internal dry run")
         self.assertNotContains(r, "Go-live")
+        # The ticked box sends what the API's filter takes (true), and stays ticked.
+        self.assertRegex(
+            r.content.decode(), r'<input type="checkbox" name="overdue" value="true"[^>]* checked'
+        )
 
     def test_viewers_see_it_without_edit_links(self) -> None:
         self.client.force_login(self.vera)

@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accord.api.references import VisibleReferenceFilter
-from accord.core import integers
+from accord.core import integers, parameters
 from accord.requirements.choices import Priority, RequirementType, Source, Status
 from accord.requirements.models import Requirement
 
@@ -40,7 +40,7 @@ class RequirementFilter(django_filters.FilterSet):
         choices=Source.choices, label=_("Source"), distinct=False
     )
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
-    confirmed = django_filters.BooleanFilter(method="filter_confirmed", label=_("Confirmed"))
+    confirmed = parameters.BooleanFilter(method="filter_confirmed", label=_("Confirmed"))
     # Among the parents the reader may see: a hidden parent counts like an unknown one.
     parent = VisibleReferenceFilter(
         field_name="parent", model=Requirement, label=_("Parent (number)")

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api import texts
-from accord.api.fields import IntegerField
+from accord.api.fields import BooleanField, IntegerField
 from accord.api.references import ReferenceKeyField, visible_reference
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
@@ -92,7 +92,7 @@ class CriterionInputSerializer(serializers.Serializer):
 
 
 class CriterionVerifySerializer(serializers.Serializer):
-    verified = serializers.BooleanField()
+    verified = BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 

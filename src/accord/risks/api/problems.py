@@ -33,7 +33,7 @@ from accord.api.concurrency import IF_MATCH, IF_NONE_MATCH, etag_for, expected_v
 from accord.api.fields import IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.changes.models import ChangeRequest
-from accord.core import integers
+from accord.core import integers, parameters
 from accord.core.choices import Visibility
 from accord.core.exceptions import ApplicationError
 from accord.requirements.models import Requirement
@@ -201,7 +201,7 @@ class ProblemFilter(django_filters.FilterSet):
         choices=ProblemStatus.choices, label=gettext_lazy("Status"), distinct=False
     )
     owner = integers.NumberFilter(field_name="owner_id", label=gettext_lazy("Owner (user id)"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=gettext_lazy("Overdue"))
+    overdue = parameters.BooleanFilter(method="filter_overdue", label=gettext_lazy("Overdue"))
     # The list page's ordering: no due date last on every database, ties broken by number.
     ordering = ProblemOrdering(
         fields=(

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from accord.accounts.api.serializers import UserSummarySerializer
 from accord.api import texts
-from accord.api.fields import IntegerField
+from accord.api.fields import BooleanField, IntegerField
 from accord.api.serializers import ModelSerializer
 from accord.core.choices import Visibility
 from accord.risks.choices import Category, Impact, Level, Probability, RiskStatus, Strategy
@@ -167,7 +167,7 @@ class ActionUpdateSerializer(ActionInputSerializer):
 
 
 class ActionCompleteSerializer(serializers.Serializer):
-    done = serializers.BooleanField(default=True, help_text=_("False marks it not done again."))
+    done = BooleanField(default=True, help_text=_("False marks it not done again."))
 
 
 class HeatMapCellSerializer(serializers.Serializer):
