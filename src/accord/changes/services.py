@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accord.changes import policies, selectors
 from accord.changes.choices import (
@@ -817,12 +818,16 @@ def change_decide(
         # Only a count: the hidden parts' keys are not the client's to read.
         hidden = selectors.hidden_from_client(change)
         if hidden:
+            count = sum(len(names) for names in hidden.values())
             _refuse(
-                _(
-                    "%(count)s part(s) of this request are not shared with you, so you cannot "
-                    "approve it yet. Ask the project manager to share or remove them."
+                ngettext(
+                    "%(count)s part of this request is not shared with you, so you cannot "
+                    "approve it yet. Ask the project manager to share or remove it.",
+                    "%(count)s parts of this request are not shared with you, so you cannot "
+                    "approve it yet. Ask the project manager to share or remove them.",
+                    count,
                 )
-                % {"count": sum(len(names) for names in hidden.values())},
+                % {"count": count},
                 "decision",
             )
     try:

@@ -171,6 +171,7 @@ def test_a_client_approver_cannot_approve_hidden_lines_but_may_reject(personas, 
             expected_hash=change.content_hash,
         )
     assert info.value.field == "decision"
+    assert info.value.message.startswith("1 part of this request is not shared with you")
     assert assessed["draft"].key not in info.value.message
     assert not ChangeApproval.objects.filter(change_request=change).exists()
     services.change_decide(
