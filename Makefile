@@ -43,7 +43,8 @@ lint: $(DEV_STAMP)
 
 ## Lint, then the whole suite on SQLite (browser tests included), Schemathesis against a live
 ## server, then the suite again on PostgreSQL when ACCORD_TEST_POSTGRES_URL (or DATABASE_URL)
-## points at one. Tests get a throw-away data folder.
+## points at one (without the browser and the `once` walks, whose pages do not depend on the
+## database), then the worker fault test. Tests get a throw-away data folder.
 test: lint
 	env -u DATABASE_URL $(BIN)/accord makemigrations --check --dry-run
 	@echo "== SQLite"
@@ -54,7 +55,7 @@ test: lint
 	case "$${DATABASE_URL:-}" in postgres*) pg="$${pg:-$$DATABASE_URL}";; esac; \
 	if [ -n "$$pg" ]; then \
 		echo "== PostgreSQL: $$pg"; \
-		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser and not schemathesis and not fault"; \
+		env -u ACCORD_DATA_DIR DATABASE_URL="$$pg" $(BIN)/pytest -n 2 -m "not browser and not schemathesis and not fault and not once"; \
 	fi
 	@echo "== Fault test: workers killed and PostgreSQL restarted under them (own cluster, alone)"
 	env -u DATABASE_URL -u ACCORD_DATA_DIR $(BIN)/pytest -m fault

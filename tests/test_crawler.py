@@ -52,6 +52,9 @@ from tests.authorization import (
 )
 from tests.test_authorization_walk import TABLE, _sign_in
 
+# Pages, templates and visibility rules: the walk's PostgreSQL run covers the database side.
+pytestmark = pytest.mark.once
+
 # One persona of each kind: a client, an outsider, a team member.
 CRAWLERS = ("carol", "mallory", "bob")
 KEY_PARAMS = {"key", "project_key"}

@@ -25,6 +25,9 @@ from django.urls import reverse
 from tests.authorization import Route, World, build_world
 from tests.test_authorization_walk import ROUTES, TABLE
 
+# Pages, templates and visibility rules: the walk's PostgreSQL run covers the database side.
+pytestmark = pytest.mark.once
+
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "accord"
 # The personas whose pages differ most: the sign-in pages, the client portal, the team's view
 # and the manager's controls.

@@ -50,6 +50,9 @@ from tests.authorization import (
 )
 from tests.test_authorization_walk import TABLE
 
+# Pages, templates and visibility rules: the walk's PostgreSQL run covers the database side.
+pytestmark = pytest.mark.once
+
 CLIENTS = ("carol", "dave")
 # Readers whose answers are checked: the clients (internal items and the other project's are
 # hidden from them) and a team member (the other project's are).
